@@ -25,11 +25,12 @@ OPTIMIZERS = [SGD(0.1), SGD(0.1, momentum=0.9), AdaGrad(), RMSProp(), Adam()]
 def test_minimises_a_quadratic(opt):
     target = np.array([[1.0, -2.0], [0.5, 3.0]])
     w = np.zeros((2, 2))
-    opt = clone(opt).set_params(learning_rate=0.05).init_state([w])
-    for _ in range(2000):
+    lr = 0.5 if isinstance(opt, AdaGrad) else 0.01
+    opt = clone(opt).set_params(learning_rate=lr).init_state([w])
+    for _ in range(3000):
         opt.step([w], [w - target])
     assert_allclose(w, target, atol=0.05)
-    assert opt.n_steps_ == 2000
+    assert opt.n_steps_ == 3000
 
 
 @pytest.mark.parametrize("opt", OPTIMIZERS, ids=lambda o: repr(o))
