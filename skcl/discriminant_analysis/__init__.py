@@ -1,0 +1,5 @@
+"""Discriminant analysis classifiers that learn from streams."""
+
+from ._streaming_lda import StreamingLDAClassifier
+
+__all__ = ["StreamingLDAClassifier"]
