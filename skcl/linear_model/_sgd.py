@@ -38,6 +38,7 @@ _STATE_ATTRS = (
     "n_iter_",
     "optimizer_",
     "consolidation_",
+    "lda_",
     "_rng",
     "_task_new_classes",
 )
@@ -144,11 +145,15 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         ``DistillationPenalty``) that anchors the model learned on previous
         tasks. It takes effect from the first :meth:`end_task` call. The
         fitted copy is ``consolidation_``.
-    new_class_init : {"zeros", "mean"}, default="zeros"
-        How the weights of a class that appears are initialised: zeros, or
-        from the class mean of its first batch (the logit of a new class is
-        then ``x . mean - ||mean||^2 / 2``, scaled to the norm of the existing
-        rows), so that a new class is predicted from its first batch.
+    new_class_init : {"zeros", "mean", "lda"}, default="zeros"
+        How the weights of a class that appears are initialised: zeros;
+        ``"mean"``, from the class mean of its first batch (the logit of a new
+        class is then ``x . mean - ||mean||^2 / 2``, scaled to the norm of the
+        existing rows); or ``"lda"``, from the solution of a
+        :class:`~skcl.discriminant_analysis.StreamingLDAClassifier` fed with
+        every training batch (``lda_``; it costs one ``d x d`` update per
+        batch and a solve when classes arrive). With ``"mean"`` or ``"lda"``,
+        a new class is predicted from its first batch.
     bias_correction : {"weight_aligning"} or None, default=None
         At :meth:`end_task`, rescale the weight rows of the classes first
         seen in this task so that their mean norm equals that of the older
@@ -188,6 +193,9 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         The fitted replay memory (only with ``replay``).
     consolidation_ : object
         The fitted consolidation penalty (only with ``consolidation``).
+    lda_ : StreamingLDAClassifier
+        The streaming LDA used to initialise new classes (only with
+        ``new_class_init="lda"``).
 
     See Also
     --------
@@ -248,7 +256,7 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "replay": [HasMethods(["update", "sample"]), None],
         "consolidation": [HasMethods(["consolidate", "gradient", "grow"]), None],
-        "new_class_init": [StrOptions({"zeros", "mean"})],
+        "new_class_init": [StrOptions({"zeros", "mean", "lda"})],
         "bias_correction": [StrOptions({"weight_aligning"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -345,6 +353,13 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # state
     # ------------------------------------------------------------------
+    def _update_lda(self, X, y, sample_weight):
+        from ..discriminant_analysis import StreamingLDAClassifier
+
+        if not hasattr(self, "lda_"):
+            self.lda_ = StreamingLDAClassifier()
+        self.lda_.partial_fit(X, y, sample_weight=sample_weight)
+
     def _init_state(self, X, n_features):
         dtype = X.dtype
         self.classes_ = np.array([], dtype=np.int64)
@@ -388,11 +403,14 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         return snap
 
     def _restore(self, snapshot):
-        for name, value in snapshot.items():
-            if name == "_rng":
-                self._rng.set_state(value)
+        for name in _STATE_ATTRS:
+            if name not in snapshot:
+                if hasattr(self, name):
+                    delattr(self, name)
+            elif name == "_rng":
+                self._rng.set_state(snapshot[name])
             else:
-                setattr(self, name, value)
+                setattr(self, name, snapshot[name])
 
     def _add_classes(self, labels, X, y):
         """Insert never-seen labels at their sorted positions; grow all state."""
@@ -419,8 +437,22 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
             self._task_new_classes = np.union1d(self._task_new_classes, new_labels)
         else:
             self._task_new_classes = new_labels.copy()
-        if self.new_class_init == "mean" and X is not None:
+        if X is None:
+            return
+        if self.new_class_init == "mean":
             self._init_rows_from_means(new_pos, new_labels, X, y)
+        elif self.new_class_init == "lda":
+            self._init_rows_from_lda(new_pos, new_labels, y)
+
+    def _init_rows_from_lda(self, new_pos, new_labels, y):
+        """Copy the streaming-LDA discriminant of new classes into their rows."""
+        present = np.isin(new_labels, y)
+        if not present.any():
+            return
+        idx = np.searchsorted(self.lda_.classes_, new_labels[present])
+        self.coef_[new_pos[present]] = self.lda_.coef_[idx]
+        if self.fit_intercept:
+            self.intercept_[new_pos[present]] = self.lda_.intercept_[idx]
 
     def _init_rows_from_means(self, new_pos, new_labels, X, y):
         """Class-mean initialisation of the rows of new classes."""
@@ -554,6 +586,8 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
 
     def _train_batch(self, X, y, sample_weight, labels):
         """Add classes, count them and run one pass over the batch."""
+        if self.new_class_init == "lda":
+            self._update_lda(X, y, sample_weight)
         self._add_classes(labels, X, y)
         y_index = np.searchsorted(self.classes_, y)
         self.class_counts_ = self.class_counts_ + np.bincount(
@@ -650,6 +684,10 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         try:
             if not warm:
                 self._init_state(X, X.shape[1])
+                if hasattr(self, "lda_"):
+                    del self.lda_
+            if self.new_class_init == "lda":
+                self._update_lda(X, y, sample_weight)
             self._add_classes(labels, X, y)
             self._set_init(coef_init, intercept_init)
             self._fit_epochs(X, y, sample_weight)

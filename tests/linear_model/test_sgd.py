@@ -424,9 +424,10 @@ def test_end_task_without_penalty_and_weight_aligning(blobs):
     assert clf.n_tasks_ == 2
 
 
-def test_new_class_mean_init_predicts_new_class_from_first_batch(blobs):
+@pytest.mark.parametrize("init", ["mean", "lda"])
+def test_new_class_init_predicts_new_class_from_first_batch(blobs, init):
     X, y = blobs
-    clf = ContinualSGDClassifier(new_class_init="mean", alpha=0.0, random_state=0)
+    clf = ContinualSGDClassifier(new_class_init=init, alpha=0.0, random_state=0)
     for _ in range(5):
         clf.partial_fit(X[y < 2], y[y < 2])
     zero_init = clone(clf).set_params(new_class_init="zeros")
@@ -440,3 +441,21 @@ def test_new_class_mean_init_predicts_new_class_from_first_batch(blobs):
     assert np.mean(zero_init.predict(new) == 2) < 0.5
     assert np.mean(clf.predict(new) == 2) > 0.9
     assert np.mean(clf.predict(X[y < 2]) == y[y < 2]) > 0.9
+
+
+def test_lda_init_copies_streaming_lda_rows_and_rolls_back(blobs):
+    from skcl.discriminant_analysis import StreamingLDAClassifier
+
+    X, y = blobs
+    clf = ContinualSGDClassifier(
+        new_class_init="lda", optimizer=SGD(1e-12), alpha=0.0, random_state=0
+    )
+    clf.partial_fit(X[y < 2], y[y < 2])  # the tiny rate leaves the init as it is
+    lda = StreamingLDAClassifier().partial_fit(X[y < 2], y[y < 2])
+    assert_allclose(clf.coef_, lda.coef_, rtol=1e-6, atol=1e-9)
+    assert_array_equal(clf.lda_.class_count_, lda.class_count_)
+    before = joblib.hash(clf)
+    bad = X[y == 2].copy()
+    with pytest.raises(ValueError):
+        clf.partial_fit(bad[:, :3], y[y == 2])
+    assert joblib.hash(clf) == before
