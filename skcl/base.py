@@ -1,5 +1,7 @@
 """Base classes and mixins shared by skcl's estimators."""
 
+from sklearn.utils import check_random_state
+
 __all__ = ["AugmenterMixin", "is_augmenter"]
 
 
@@ -15,6 +17,23 @@ class AugmenterMixin:
     """
 
     _estimator_type = "augmenter"
+
+    def _augment_rng(self):
+        """The generator of the random views, kept across calls.
+
+        Created from ``random_state`` at the first training-path call after
+        construction or :meth:`fit`, then advanced by every call: each batch
+        of a stream gets fresh random views, and an int ``random_state`` makes
+        the whole sequence reproducible (a joblib round trip continues it).
+        """
+        rng = getattr(self, "_augment_random_state", None)
+        if rng is None:
+            rng = check_random_state(self.random_state)
+            self._augment_random_state = rng
+        return rng
+
+    def _reset_augment_rng(self):
+        self.__dict__.pop("_augment_random_state", None)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

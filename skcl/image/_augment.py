@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import AugmenterMixin
@@ -108,8 +107,10 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         1-pixel-high image of width ``n_features``. Ignored (inferred) when
         ``X`` is given as a 3-D ``(n, h, w)`` or 4-D ``(n, h, w, c)`` array.
     random_state : int, RandomState instance or None, default=None
-        Seed of the crop positions. With an int, every ``fit_transform`` call
-        draws the same positions for the same number of images.
+        Seed of the crop positions. Every ``fit_transform`` call draws fresh
+        positions from a generator kept across calls (reset by ``fit``), so
+        each batch of a stream gets new crops; an int makes the sequence of
+        crops reproducible.
 
     Attributes
     ----------
@@ -198,6 +199,7 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         """
         _, shape, _ = self._check(X, reset=True)
         self.image_shape_ = shape
+        self._reset_augment_rng()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -218,7 +220,7 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         """
         X, shape, out_hw = self._check(X, reset=True)
         self.image_shape_ = shape
-        rng = check_random_state(self.random_state)
+        rng = self._augment_rng()
         n = X.shape[0]
         h, w, _ = shape
         off_y = rng.randint(0, h + 2 * self.padding - out_hw[0] + 1, size=n)
@@ -428,6 +430,7 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
             The transformer.
         """
         _, self.image_shape_ = self._check(X, reset=True)
+        self._reset_augment_rng()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -448,7 +451,7 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
         """
         X, shape = self._check(X, reset=True)
         self.image_shape_ = shape
-        rng = check_random_state(self.random_state)
+        rng = self._augment_rng()
         flip = rng.uniform(size=X.shape[0]) < self.p
         images = np.array(X, copy=True).reshape(X.shape[0], *shape)
         images[flip] = images[flip, :, ::-1, :]
@@ -589,7 +592,9 @@ class AugmentedViews(BaseEstimator):
         X, y = validate_data(
             self, X, y, reset=True, dtype=[np.float64, np.float32], ensure_2d=True
         )
-        augmenter = self._make_augmenter()
+        augmenter = getattr(self, "augmenter_", None)
+        if augmenter is None:  # keep one augmenter so each batch gets new views
+            augmenter = self._make_augmenter()
         views = augmenter.fit_transform(np.concatenate([X] * self.n_views, axis=0))
         if views.shape[1] != X.shape[1]:
             raise ValueError(

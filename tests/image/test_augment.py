@@ -230,3 +230,22 @@ def test_augmented_views_in_incremental_pipeline(digits):
     assert clf.t_ == 3 * 200 + 1  # the classifier saw the original + 2 views
     # prediction skips the resampler: same as the classifier on raw rows
     assert np.array_equal(pipe.predict(X[200:260]), clf.predict(X[200:260]))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RandomCrop(padding=2, image_shape=(6, 6), random_state=0),
+        lambda: RandomHorizontalFlip(image_shape=(6, 6), random_state=0),
+    ],
+)
+def test_each_call_draws_fresh_views_and_the_sequence_is_reproducible(make):
+    # Regression: an int seed used to give the same views on every batch.
+    X = np.random.RandomState(0).rand(40, 36)
+    a, b = make(), make()
+    first, second = a.fit_transform(X), a.fit_transform(X)
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(b.fit_transform(X), first)
+    np.testing.assert_array_equal(b.fit_transform(X), second)
+    b.fit(X)  # fit resets the generator
+    np.testing.assert_array_equal(b.fit_transform(X), first)
