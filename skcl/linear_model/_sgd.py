@@ -85,10 +85,10 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
     optimizer : BaseOptimizer, default=None
         The optimizer (:mod:`skcl.optim`): ``SGD`` with a schedule,
         ``AdaGrad``, ``RMSProp`` or ``Adam``. ``None`` means
-        ``AdaGrad(learning_rate=0.05)``, a default that learns well on
+        ``AdaGrad(learning_rate=0.1)``, a default that learns well on
         features scaled to about unit range; on many (hundreds of) dense
-        features a smaller rate such as 0.01 generalises better after one
-        pass. It is cloned; the fitted, stateful
+        features with large batches a smaller rate such as 0.01 generalises
+        better after one pass. It is cloned; the fitted, stateful
         copy is ``optimizer_``. Tune it with ``optimizer__learning_rate``.
     alpha : float, default=1e-4
         Regularisation strength, >= 0.
@@ -102,10 +102,11 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         ``penalty="elasticnet"``.
     fit_intercept : bool, default=True
         Learn an intercept per class.
-    batch_size : int, default=256
+    batch_size : int, default=32
         Number of samples per gradient step, >= 1. A ``partial_fit`` call
-        with more samples takes several steps. Larger batches make better
-        use of BLAS; smaller ones take more steps per pass.
+        with more samples takes several steps. Small batches take more steps
+        per pass, which matters when tasks are small (class-incremental
+        streams); large ones (256) make better use of BLAS on big streams.
     max_iter : int, default=1000
         Maximum number of epochs of :meth:`fit`, >= 1. ``partial_fit`` always
         makes one pass.
@@ -254,7 +255,7 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "warm_start": ["boolean"],
-        "replay": [HasMethods(["update", "sample"]), None],
+        "replay": [HasMethods(["update", "sample", "check_update"]), None],
         "consolidation": [HasMethods(["consolidate", "gradient", "grow"]), None],
         "new_class_init": [StrOptions({"zeros", "mean", "lda"})],
         "bias_correction": [StrOptions({"weight_aligning"}), None],
@@ -270,7 +271,7 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         penalty="l2",
         l1_ratio=0.15,
         fit_intercept=True,
-        batch_size=256,
+        batch_size=32,
         max_iter=1000,
         tol=1e-3,
         n_iter_no_change=5,
@@ -374,7 +375,7 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(self._rng, np.random.RandomState) and self._rng is self.random_state:
             # Never advance a RandomState instance the user holds.
             self._rng = copy.deepcopy(self._rng)
-        optimizer = self.optimizer if self.optimizer is not None else AdaGrad(0.05)
+        optimizer = self.optimizer if self.optimizer is not None else AdaGrad()
         self.optimizer_ = clone(optimizer).init_state([self.coef_, self.intercept_])
         if self.replay is not None:
             self.replay_ = clone(self.replay)
@@ -548,23 +549,30 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         else:
             order = None
         replay = getattr(self, "replay_", None)
-        use_replay = replay is not None and len(replay) > 0
+        if replay is not None and len(replay) == 0:
+            replay = None
         total = 0.0
-        for start in range(0, n, bs):
-            if order is None:
-                sl = slice(start, start + bs)
-            else:
-                sl = order[start : start + bs]
-            Xb, yb = X[sl], y_index[sl]
-            wb = None if sample_weight is None else sample_weight[sl]
-            m = yb.shape[0]
-            if use_replay:
-                Xb, yb, wb = self._mix_replay(replay, Xb, yb, wb)
-            wb = self._sample_weights(yb, wb)
-            total += self._step(Xb, yb, wb) * m
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
+            for start in range(0, n, bs):
+                total += self._minibatch(X, y_index, sample_weight, order, start, replay)
         if not np.isfinite(self.coef_.sum() + self.intercept_.sum()):
             raise TrainingDivergedError(self._diverged_message())
         return total / n
+
+    def _minibatch(self, X, y_index, sample_weight, order, start, replay):
+        """Gather one mini-batch (plus replayed rows) and step; returns m * loss."""
+        bs = self.batch_size
+        if order is None:
+            sl = slice(start, start + bs)
+        else:
+            sl = order[start : start + bs]
+        Xb, yb = X[sl], y_index[sl]
+        wb = None if sample_weight is None else sample_weight[sl]
+        m = yb.shape[0]
+        if replay is not None:
+            Xb, yb, wb = self._mix_replay(replay, Xb, yb, wb)
+        wb = self._sample_weights(yb, wb)
+        return self._step(Xb, yb, wb) * m
 
     def _mix_replay(self, replay, Xb, yb, wb):
         n_replay = int(np.ceil(getattr(replay, "replay_ratio", 1.0) * yb.shape[0]))
@@ -633,6 +641,8 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         else:
             snapshot = self._snapshot()
         try:
+            if hasattr(self, "replay_"):  # refuse what the memory would refuse
+                self.replay_.check_update(X, y)
             _, self.loss_ = self._train_batch(X, y, sample_weight, labels)
         except BaseException:
             self._rollback(snapshot)
@@ -690,6 +700,8 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
                 self._update_lda(X, y, sample_weight)
             self._add_classes(labels, X, y)
             self._set_init(coef_init, intercept_init)
+            if hasattr(self, "replay_"):
+                self.replay_.check_update(X, y)
             self._fit_epochs(X, y, sample_weight)
         except BaseException:
             self._rollback(snapshot)

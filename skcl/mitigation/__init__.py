@@ -8,6 +8,7 @@ These are parameter objects of
                                  consolidation=EWCPenalty(lambda_=100.0))
 """
 
+from ._generative import GaussianReplay
 from ._penalties import DistillationPenalty, EWCPenalty
 from ._replay import ClassBalancedReplay, ReservoirReplay
 
@@ -15,5 +16,6 @@ __all__ = [
     "ClassBalancedReplay",
     "DistillationPenalty",
     "EWCPenalty",
+    "GaussianReplay",
     "ReservoirReplay",
 ]

@@ -341,10 +341,12 @@ class ReservoirReplay(_BaseReplay):
     ----------
     max_size : int, default=500
         Maximum number of stored rows, ``max_size >= 1``.
-    replay_ratio : float, default=1.0
+    replay_ratio : float, default=4.0
         Replayed rows per new row in each mini-batch, ``>= 0``: the
         classifier mixes ``ceil(replay_ratio * batch_len)`` replayed rows
-        into a batch of ``batch_len`` new rows.
+        into a batch of ``batch_len`` new rows (at most the buffer's size).
+        The default was chosen on class-incremental Split-Digits, where 4
+        beat 1 by 15 points of final accuracy (docs/mitigation.md).
 
     Attributes
     ----------
@@ -406,7 +408,7 @@ class ReservoirReplay(_BaseReplay):
         "max_size": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, max_size=500, replay_ratio=1.0):
+    def __init__(self, max_size=500, replay_ratio=4.0):
         self.max_size = max_size
         self.replay_ratio = replay_ratio
 
@@ -465,16 +467,18 @@ class ClassBalancedReplay(_BaseReplay):
         gets this many slots (memory grows with the number of classes); with
         both set, each class holds at most ``per_class`` rows and all classes
         together at most ``max_size``.
-    selection : {"random", "herding"}, default="random"
+    selection : {"random", "herding"}, default="herding"
         How a class chooses its rows. ``"random"``: a uniform sample of the
         class's stream (reservoir sampling per class). ``"herding"``: the
         exemplars whose mean best approximates the running mean of all rows
         of the class seen so far (greedy, Rebuffi et al. 2017); candidates are
         the current exemplars plus the class's rows of the new batch.
-    replay_ratio : float, default=1.0
+    replay_ratio : float, default=4.0
         Replayed rows per new row in each mini-batch, ``>= 0``: the
         classifier mixes ``ceil(replay_ratio * batch_len)`` replayed rows
-        into a batch of ``batch_len`` new rows.
+        into a batch of ``batch_len`` new rows (at most the buffer's size).
+        The default was chosen on class-incremental Split-Digits, where 4
+        beat 1 by 15 points of final accuracy (docs/mitigation.md).
 
     Attributes
     ----------
@@ -560,8 +564,8 @@ class ClassBalancedReplay(_BaseReplay):
         "selection": [StrOptions({"random", "herding"})],
     }
 
-    def __init__(self, max_size=200, per_class=None, selection="random",
-                 replay_ratio=1.0):
+    def __init__(self, max_size=200, per_class=None, selection="herding",
+                 replay_ratio=4.0):
         self.max_size = max_size
         self.per_class = per_class
         self.selection = selection

@@ -358,7 +358,7 @@ def test_class_balanced_random_is_uniform_within_a_class(incremental):
     hits = np.zeros(n_items)
     for seed in range(n_runs):
         rng = np.random.RandomState(seed)
-        buffer = ClassBalancedReplay(max_size=10)
+        buffer = ClassBalancedReplay(max_size=10, selection="random")
         for start in range(0, n_items, 8):
             buffer.update(X[start:start + 8], y[start:start + 8], rng)
         hits[buffer.X_[:, 0].astype(int)] += 1
