@@ -420,16 +420,19 @@ class _Progress:
         elif initial:
             print(f"[evaluate_stream] resuming at task {initial + 1}/{total}")
 
-    def update(self, i, name, fit_time, mean_seen):
+    def update(self, i, name, fit_time, seen_scores):
         if not self.enabled:
             return
+        mean_seen = float(np.mean(seen_scores))
         if self.bar is not None:
             self.bar.set_postfix_str(f"{name}: seen-task score {mean_seen:.3f}")
             self.bar.update(1)
         else:
+            scores = " ".join(f"{v:.3f}" for v in seen_scores)
             print(
                 f"[evaluate_stream] task {i + 1}/{self.total} ({name}): "
-                f"fit {fit_time:.2f}s, mean score on seen tasks {mean_seen:.3f}",
+                f"fit {fit_time:.2f}s, scores on seen tasks [{scores}], "
+                f"mean {mean_seen:.3f}",
                 flush=True,
             )
 
@@ -673,7 +676,7 @@ def evaluate_stream(
                     fingerprint=fingerprint,
                     compress=0,
                 )
-            progress.update(i, stream.task_names[i], fit_times[i], A[i, : i + 1].mean())
+            progress.update(i, stream.task_names[i], fit_times[i], A[i, : i + 1])
     finally:
         progress.close()
 
