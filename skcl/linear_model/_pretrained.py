@@ -37,7 +37,11 @@ def from_linear_classifier(estimator, **params):
     ``(-w/2, w/2)`` (and intercepts ``(-b/2, b/2)``), whose probabilities equal
     the logistic ones: ``softmax(-z/2, z/2)[1] = sigmoid(z)``. A multinomial
     :class:`~sklearn.linear_model.LogisticRegression` is copied as it is, so
-    predictions and probabilities are identical. A one-vs-rest model (such as
+    predictions and probabilities are identical.
+
+    With the default ``optimizer=None`` the rate cannot be derived from a
+    first batch (there is none yet), so ``AdaGrad(learning_rate=0.1)`` is
+    used; pass ``optimizer=`` to choose another. A one-vs-rest model (such as
     :class:`~sklearn.linear_model.SGDClassifier`) keeps its predictions, but
     its probabilities become the softmax of its scores.
 
