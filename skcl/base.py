@@ -1,8 +1,10 @@
 """Base classes and mixins shared by skcl's estimators."""
 
+import numpy as np
+from scipy.special import log_softmax, softmax
 from sklearn.utils import check_random_state
 
-__all__ = ["AugmenterMixin", "is_augmenter"]
+__all__ = ["AugmenterMixin", "ScoresClassifierMixin", "is_augmenter"]
 
 
 class AugmenterMixin:
@@ -62,3 +64,83 @@ def is_augmenter(estimator):
     False
     """
     return isinstance(estimator, AugmenterMixin)
+
+
+class ScoresClassifierMixin:
+    """Prediction methods of a classifier that scores every class.
+
+    A subclass implements ``_scores(X)``: validate ``X`` and return an array
+    of shape ``(n_samples, n_classes)`` whose columns follow ``classes_``
+    (logits, linear discriminants, negative squared distances...). The mixin
+    derives ``decision_function``, ``predict``, ``predict_proba`` (softmax of
+    the scores) and ``predict_log_proba`` from it, as scikit-learn's linear
+    classifiers do.
+    """
+
+    def decision_function(self, X):
+        """Return the class scores of the samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            One score per class, higher meaning more likely. With two
+            classes, the difference of the two scores (positive means
+            ``classes_[1]``), as in scikit-learn; with one class, its score.
+        """
+        scores = self._scores(X)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        if scores.shape[1] == 1:
+            return scores[:, 0]
+        return scores
+
+    def predict(self, X):
+        """Predict the class with the highest score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels (ties go to the first class in ``classes_``).
+        """
+        scores = self._scores(X)  # checks fitted before classes_ is read
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Return class probabilities: the softmax of the class scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return softmax(self._scores(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Return the log of the class probabilities (computed stably).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        return log_softmax(self._scores(X), axis=1)

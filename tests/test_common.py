@@ -5,7 +5,6 @@ An estimator that fails a check on purpose lists it, with the reason, in a
 class attribute ``_skcl_expected_failed_checks`` (check name -> reason).
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcl.utils import all_estimators

@@ -4,13 +4,12 @@ from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from skcl.base import ScoresClassifierMixin
 from skcl.neighbors._nearest_class_mean import (
-    _decision_shape,
     _transactional,
     _update_class_means,
 )
@@ -24,7 +23,7 @@ from skcl.utils._sklearn_compat import (
 __all__ = ["StreamingLDAClassifier"]
 
 
-class StreamingLDAClassifier(ClassifierMixin, BaseEstimator):
+class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
     """Streaming linear discriminant analysis with ``partial_fit``.
 
     Keeps the running mean of every class and one shared (pooled)
@@ -339,68 +338,6 @@ class StreamingLDAClassifier(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
         )
         return safe_sparse_dot(X, coef.T, dense_output=True) + intercept
-
-    def decision_function(self, X):
-        """Linear discriminant scores ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Scores (log of the unnormalised posterior). With two classes,
-            ``score[:, 1] - score[:, 0]`` (positive means ``classes_[1]``).
-        """
-        return _decision_shape(self._scores(X))
-
-    def predict(self, X):
-        """Predict the class with the highest discriminant score.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels (ties go to the first class in ``classes_``).
-        """
-        scores = self._scores(X)
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X):
-        """Posterior probabilities: softmax of the discriminant scores.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        return softmax(self._scores(X), axis=1)
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba` (computed stably).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        return log_softmax(self._scores(X), axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

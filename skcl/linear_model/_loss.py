@@ -59,10 +59,3 @@ def softmax(Z):
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
     return Z
-
-
-def log_softmax(Z):
-    """Row-wise log-softmax of ``Z``, in place; returns ``Z``."""
-    Z -= Z.max(axis=1, keepdims=True)
-    Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
-    return Z

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import ScoresClassifierMixin
 from ..exceptions import TrainingDivergedError
 from ..optim import AdaGrad
 from ..utils._growth import insert_rows
@@ -24,7 +25,7 @@ from ..utils._sklearn_compat import (
     check_sample_weight,
     validate_data,
 )
-from ._loss import grad_coef, linear_logits, log_softmax, softmax, softmax_log_loss_grad
+from ._loss import grad_coef, linear_logits, softmax, softmax_log_loss_grad
 
 __all__ = ["ContinualSGDClassifier"]
 
@@ -51,7 +52,9 @@ def _label_kind(labels):
     if labels.dtype.kind in "US":
         return "str"
     kinds = {
-        "str" if isinstance(v, str) else "numeric"
+        "str"
+        if isinstance(v, str)
+        else "numeric"
         if isinstance(v, (int, float, np.number, bool))
         else type(v).__name__
         for v in labels
@@ -72,7 +75,7 @@ def _auto_learning_rate(X):
     return float(np.clip(4.0 / l1, 1e-4, 1.0))
 
 
-class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
+class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression trained by mini-batch SGD, for streams.
 
     A softmax classifier (log loss, i.e. cross-entropy, over all classes at
@@ -99,8 +102,9 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         weight by about the learning rate, so this keeps the first change of
         the logits near 4 whatever the number and scale of the features
         (0.2 on digits pixels in [0, 1], 0.006 on 512 standardised
-        features). The resolved value is ``optimizer_.learning_rate``. It is cloned; the fitted, stateful
-        copy is ``optimizer_``. Tune it with ``optimizer__learning_rate``.
+        features). The optimizer is cloned; the fitted, stateful copy is
+        ``optimizer_`` (``optimizer_.learning_rate`` shows the resolved
+        rate). Tune it with ``optimizer__learning_rate``.
     alpha : float, default=1e-4
         Regularisation strength, >= 0.
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
@@ -403,7 +407,10 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         self.n_tasks_ = 0
         self.loss_ = np.nan
         self._rng = check_random_state(self.random_state)
-        if isinstance(self._rng, np.random.RandomState) and self._rng is self.random_state:
+        if (
+            isinstance(self._rng, np.random.RandomState)
+            and self._rng is self.random_state
+        ):
             # Never advance a RandomState instance the user holds.
             self._rng = copy.deepcopy(self._rng)
         optimizer = self.optimizer
@@ -587,7 +594,9 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
             for start in range(0, n, bs):
-                total += self._minibatch(X, y_index, sample_weight, order, start, replay)
+                total += self._minibatch(
+                    X, y_index, sample_weight, order, start, replay
+                )
         if not np.isfinite(self.coef_.sum() + self.intercept_.sum()):
             raise TrainingDivergedError(self._diverged_message())
         return total / n
@@ -688,9 +697,14 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
     def _rollback(self, snapshot):
         if snapshot is None:  # first call: back to unfitted
             for name in list(vars(self)):
-                if name.endswith("_") and not name.startswith("__") or name in (
-                    "_rng",
-                    "_task_new_classes",
+                if (
+                    name.endswith("_")
+                    and not name.startswith("__")
+                    or name
+                    in (
+                        "_rng",
+                        "_task_new_classes",
+                    )
                 ):
                     delattr(self, name)
         else:
@@ -759,8 +773,7 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
             intercept_init = np.asarray(intercept_init, dtype=self.coef_.dtype)
             if intercept_init.shape != (K,):
                 raise ValueError(
-                    f"intercept_init has shape {intercept_init.shape}; expected "
-                    f"({K},)."
+                    f"intercept_init has shape {intercept_init.shape}; expected ({K},)."
                 )
             self.intercept_[...] = intercept_init
 
@@ -872,84 +885,17 @@ class ContinualSGDClassifier(ClassifierMixin, BaseEstimator):
     def _proba(self, X):
         return softmax(linear_logits(X, self.coef_, self.intercept_))
 
-    def _check_predict(self, X):
+    def _scores(self, X):
+        """Validated logits ``X @ coef_.T + intercept_`` (for the predictions)."""
         check_is_fitted(self)
-        return validate_data(
-            self, X, accept_sparse="csr", dtype=[self.coef_.dtype, np.float64],
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[self.coef_.dtype, np.float64],
             reset=False,
         )
-
-    def decision_function(self, X):
-        """Return the logits (class scores) of the samples.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Logits ``X @ coef_.T + intercept_``. With two classes, the
-            difference of the two logits (positive means ``classes_[1]``), as
-            in scikit-learn. With a single class, that class's logit.
-        """
-        X = self._check_predict(X)
-        Z = linear_logits(X, self.coef_, self.intercept_)
-        if Z.shape[1] == 2:
-            return Z[:, 1] - Z[:, 0]
-        if Z.shape[1] == 1:
-            return Z[:, 0]
-        return Z
-
-    def predict_proba(self, X):
-        """Return class probabilities (softmax of the logits).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        X = self._check_predict(X)
-        return self._proba(X)
-
-    def predict_log_proba(self, X):
-        """Return the log of the class probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, computed stably (log-softmax).
-        """
-        X = self._check_predict(X)
-        return log_softmax(linear_logits(X, self.coef_, self.intercept_))
-
-    def predict(self, X):
-        """Predict the class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        X = self._check_predict(X)
-        Z = linear_logits(X, self.coef_, self.intercept_)
-        return self.classes_[np.argmax(Z, axis=1)]
+        return linear_logits(X, self.coef_, self.intercept_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

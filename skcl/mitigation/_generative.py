@@ -153,7 +153,9 @@ class GaussianReplay(BaseEstimator):
         stats = getattr(self, "stats_", None)
         if stats is None:
             stats = StreamingLDAClassifier()
-            self._dtype = np.asarray(X[:0].toarray() if hasattr(X, "toarray") else X).dtype
+            self._dtype = np.asarray(
+                X[:0].toarray() if hasattr(X, "toarray") else X
+            ).dtype
         stats.partial_fit(X, y)
         self.stats_ = stats
         self.classes_ = stats.classes_

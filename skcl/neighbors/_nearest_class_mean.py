@@ -10,13 +10,13 @@ import numbers
 
 import numpy as np
 from scipy import sparse
-from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from skcl.base import ScoresClassifierMixin
 from skcl.utils._growth import insert_rows
 from skcl.utils._sklearn_compat import (
     StrOptions,
@@ -231,19 +231,12 @@ def _update_class_means(
     }
 
 
-def _decision_shape(scores):
-    """Binary problems get a 1-D decision function, as in scikit-learn."""
-    if scores.shape[1] == 2:
-        return scores[:, 1] - scores[:, 0]
-    return scores
-
-
 # ---------------------------------------------------------------------------
 # the estimator
 # ---------------------------------------------------------------------------
 
 
-class NearestClassMeanClassifier(ClassifierMixin, BaseEstimator):
+class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
     """Nearest class mean classifier with ``partial_fit`` and growing classes.
 
     Keeps a running (weighted) mean of every class and predicts the class
@@ -432,69 +425,6 @@ class NearestClassMeanClassifier(ClassifierMixin, BaseEstimator):
         np.minimum(scores, 0.0, out=scores)  # -d^2 <= 0 (round-off)
         scores[:, self.class_count_ <= 0] = -np.inf
         return scores
-
-    def decision_function(self, X):
-        """Negative squared distance of every sample to every class mean.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            ``-d(x, mean_c)^2``; higher is closer. With two classes, the
-            difference ``score[:, 1] - score[:, 0]`` (positive means
-            ``classes_[1]``).
-        """
-        return _decision_shape(self._scores(X))
-
-    def predict(self, X):
-        """Predict the class of the nearest class mean.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels (ties go to the first class in ``classes_``).
-        """
-        scores = self._scores(X)
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X):
-        """Softmax of the negative squared distances to the class means.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        return softmax(self._scores(X), axis=1)
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba` (computed stably).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        return log_softmax(self._scores(X), axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -161,10 +161,7 @@ class BaseOptimizer(BaseEstimator, metaclass=ABCMeta):
             The optimizer with grown state.
         """
         self.state_ = [
-            {
-                key: insert_rows(value, new_positions)
-                for key, value in state.items()
-            }
+            {key: insert_rows(value, new_positions) for key, value in state.items()}
             for state in self.state_
         ]
         return self

@@ -76,7 +76,9 @@ def test_partial_fit_new_classes_grow_at_sorted_positions(blobs):
     clf.set_params(alpha=0.0)
     coef, intercept = clf.coef_.copy(), clf.intercept_.copy()
     state = {k: v.copy() for k, v in clf.optimizer_.state_[0].items()}
-    clf.partial_fit(X[y == 2][:5], y[y == 2][:5], classes=[0], sample_weight=np.full(5, 1e-300))
+    clf.partial_fit(
+        X[y == 2][:5], y[y == 2][:5], classes=[0], sample_weight=np.full(5, 1e-300)
+    )
     assert_array_equal(clf.classes_, [0, 1, 2, 3])
     assert clf.coef_.shape == (4, X.shape[1])
     assert_array_equal(clf.coef_[[1, 3]], coef)

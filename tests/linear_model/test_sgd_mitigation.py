@@ -33,7 +33,11 @@ def _final_accuracy(clf, digits):
 
 @pytest.mark.parametrize(
     "replay",
-    [ClassBalancedReplay(max_size=200), ReservoirReplay(max_size=200), GaussianReplay()],
+    [
+        ClassBalancedReplay(max_size=200),
+        ReservoirReplay(max_size=200),
+        GaussianReplay(),
+    ],
 )
 def test_replay_reduces_forgetting(digits, replay):
     naive = _final_accuracy(ContinualSGDClassifier(random_state=0), digits)
@@ -47,7 +51,9 @@ def test_replay_reduces_forgetting(digits, replay):
 
 def test_replay_buffer_is_fitted_state(tmp_path, digits):
     X, y = digits
-    clf = ContinualSGDClassifier(replay=ClassBalancedReplay(max_size=50), random_state=0)
+    clf = ContinualSGDClassifier(
+        replay=ClassBalancedReplay(max_size=50), random_state=0
+    )
     clf.partial_fit(X[y < 2], y[y < 2])
     assert len(clf.replay_) == 50
     joblib.dump(clf, tmp_path / "m.joblib")

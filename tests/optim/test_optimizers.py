@@ -98,7 +98,9 @@ def test_inverse_scaling_never_increases(lr, power, t):
 @settings(max_examples=30, deadline=None)
 @given(losses=st.lists(st.floats(0, 10), min_size=1, max_size=200))
 def test_plateau_rate_never_increases_and_stays_above_min(losses):
-    s = ReduceLROnPlateau(learning_rate=0.1, window=3, patience=1, min_learning_rate=1e-3)
+    s = ReduceLROnPlateau(
+        learning_rate=0.1, window=3, patience=1, min_learning_rate=1e-3
+    )
     rates = []
     for loss in losses:
         s.observe(loss)
