@@ -5,6 +5,7 @@ An estimator that fails a check on purpose lists it, with the reason, in a
 class attribute ``_skcl_expected_failed_checks`` (check name -> reason).
 """
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcl.utils import all_estimators
@@ -35,3 +36,29 @@ def test_expected_failures_have_reasons():
 def test_estimators_are_discovered():
     names = {name for name, _ in all_estimators()}
     assert "ContinualSGDClassifier" in names
+
+
+def _continual_cases():
+    from skcl.utils.estimator_checks import continual_checks
+
+    for estimator in _instances():
+        for check in continual_checks(estimator):
+            yield pytest.param(
+                estimator,
+                check,
+                id=f"{type(estimator).__name__}-{check.func.__name__}",
+            )
+
+
+@pytest.mark.parametrize("estimator, check", list(_continual_cases()))
+def test_continual_contract(estimator, check):
+    check(estimator)
+
+
+def test_continual_checks_cover_the_streaming_classifiers():
+    ids = {type(e).__name__ for e, _ in (c.values for c in _continual_cases())}
+    assert {
+        "ContinualSGDClassifier",
+        "StreamingLDAClassifier",
+        "NearestClassMeanClassifier",
+    } <= ids
