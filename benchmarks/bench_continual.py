@@ -26,7 +26,7 @@ BLAS thread; on a shared machine threads thrash on these small matrices).
 
 Usage::
 
-    python benchmarks/bench_continual.py                  # Split-Digits
+    python benchmarks/bench_continual.py                  # Split-Digits (+patch)
     python benchmarks/bench_continual.py --mnist /work/shared/data/mnist-dev
     python benchmarks/bench_continual.py --mnist PATH --datasets mnist-patch \\
         --strategies skcl-CBReplay200-default-5ep streaming-LDA --seeds 2
@@ -611,7 +611,8 @@ def run_strategy(name, stream, train, seeds):
     }
 
 
-def benchmark(dataset, stream, train, names, seeds, limits, heavy_seeds=None):
+def benchmark(dataset, stream, train, names, seeds, limits, heavy_seeds=None,
+              run_heavy=True):
     out = {}
     print(f"\n=== {dataset}: {len(stream)} tasks, "
           f"{sum(t.n_train for t in stream)} train / "
@@ -624,6 +625,9 @@ def benchmark(dataset, stream, train, names, seeds, limits, heavy_seeds=None):
         except ImportError as exc:
             print(f"\n[{name}] skipped: {exc}")
             out[name] = {"skipped": str(exc)}
+            continue
+        if strategy.heavy and not run_heavy:
+            print(f"\n[{name}] skipped on this dataset (see --heavy-datasets)")
             continue
         run_seeds = seeds
         if (strategy.heavy and heavy_seeds is not None
@@ -755,25 +759,33 @@ def print_lda_equality(res):
 # verdicts
 # --------------------------------------------------------------------------
 def verdict(results, lda):
-    """Best streaming ContinualSGD configuration vs joint on the same
-    features: within 1 point, forgetting <= 0.03."""
-    csgd = {n: r for n, r in results.items()
+    """Target 1: some streaming ContinualSGDClassifier configuration within 1
+    point of joint training on the same features (the best joint model) with
+    average forgetting <= 0.03. Target 2: StreamingLDA == batch LDA to 1e-6."""
+    csgd = {n: r["metrics_mean"] for n, r in results.items()
             if n.startswith("skcl-") and "skipped" not in r and not r["joint"]}
-    joint = [r["metrics_mean"]["average_accuracy"] for n, r in results.items()
-             if "skipped" not in r and r["joint"]]
+    joint = {n: r["metrics_mean"]["average_accuracy"] for n, r in results.items()
+             if "skipped" not in r and r["joint"]}
     out = {}
     if csgd and joint:
-        best_name = max(csgd, key=lambda n: csgd[n]["metrics_mean"]["average_accuracy"])
-        best = csgd[best_name]["metrics_mean"]
-        j = max(joint)
-        gap = j - best["average_accuracy"]
+        j_name = max(joint, key=joint.get)
+        j = joint[j_name]
+        best = max(csgd, key=lambda n: csgd[n]["average_accuracy"])
+        low = [n for n in csgd if csgd[n]["average_forgetting"] <= 0.03]
+        best_low = max(low, key=lambda n: csgd[n]["average_accuracy"]) if low else None
+        met = [n for n in low if csgd[n]["average_accuracy"] >= j - 0.01]
         out["sgd"] = {
-            "best": best_name,
-            "best_accuracy": best["average_accuracy"],
-            "best_forgetting": best["average_forgetting"],
-            "joint_best": j,
-            "gap_points": 100 * gap,
-            "met": bool(gap <= 0.01 and best["average_forgetting"] <= 0.03),
+            "joint": j_name,
+            "joint_accuracy": j,
+            "best": best,
+            "best_accuracy": csgd[best]["average_accuracy"],
+            "best_forgetting": csgd[best]["average_forgetting"],
+            "gap_points": 100 * (j - csgd[best]["average_accuracy"]),
+            "best_with_forgetting_le_0.03": best_low,
+            "best_with_forgetting_le_0.03_accuracy": (
+                None if best_low is None else csgd[best_low]["average_accuracy"]),
+            "configurations_meeting_target": met,
+            "met": bool(met),
         }
     if lda:
         worst = max(v["max_abs_diff_predict_proba"]
@@ -790,10 +802,14 @@ def verdict(results, lda):
 def print_verdict(v):
     if "sgd" in v:
         s = v["sgd"]
+        low = s["best_with_forgetting_le_0.03"]
+        low = "none" if low is None else (
+            f"{low} {s['best_with_forgetting_le_0.03_accuracy']:.3f}")
         print(f"target 1: best ContinualSGD = {s['best']} "
               f"{s['best_accuracy']:.3f} (forgetting {s['best_forgetting']:.3f}) vs "
-              f"joint {s['joint_best']:.3f}: gap {s['gap_points']:.1f} points -> "
-              f"{'MET' if s['met'] else 'NOT MET'}")
+              f"{s['joint']} {s['joint_accuracy']:.3f}: gap "
+              f"{s['gap_points']:.1f} points; best with forgetting <= 0.03: {low}"
+              f" -> {'MET' if s['met'] else 'NOT MET'}")
     if "lda" in v:
         s = v["lda"]
         print(f"target 2: StreamingLDA vs batch: max |dproba| "
@@ -810,13 +826,18 @@ def main(argv=None):
                         "labels-idx1-ubyte.gz (Split-MNIST); MNIST datasets are "
                         "skipped without it")
     parser.add_argument("--datasets", nargs="*", choices=list(DATASETS),
-                        default=None, help="default: digits, plus mnist and "
-                        "mnist-patch when --mnist is given")
+                        default=None, help="default: digits and digits-patch, "
+                        "plus mnist and mnist-patch when --mnist is given")
     parser.add_argument("--seeds", type=int, default=None,
                         help="number of seeds (default 5; 2 with --quick)")
     parser.add_argument("--strategies", nargs="*", default=None,
                         choices=list(STRATEGIES), help="default: all")
-    parser.add_argument("--heavy-seeds", type=int, default=2,
+    parser.add_argument("--heavy-datasets", nargs="*", choices=list(DATASETS),
+                        default=["digits", "digits-patch", "mnist-patch"],
+                        help="datasets on which the GaussianReplay 60-epoch "
+                        "strategies run (default: not on raw MNIST pixels, "
+                        "where one seed takes ~140 s)")
+    parser.add_argument("--heavy-seeds", type=int, default=1,
                         help="seeds for the GaussianReplay 60-epoch strategies "
                         f"on datasets with more than {HEAVY_FEATURES} features "
                         "(their sampling costs O(batch * d^2))")
@@ -836,7 +857,8 @@ def main(argv=None):
         names = [n for n, s in STRATEGIES.items() if s.quick or not args.quick]
     datasets = args.datasets
     if datasets is None:
-        datasets = ["digits"] + (["mnist", "mnist-patch"] if args.mnist else [])
+        datasets = ["digits", "digits-patch"] + (
+            ["mnist-patch", "mnist"] if args.mnist else [])
     for d in datasets:
         if DATASETS[d][1] and not args.mnist:
             parser.error(f"dataset {d!r} needs --mnist PATH")
@@ -868,6 +890,7 @@ def main(argv=None):
             "mnist": args.mnist,
             "replay_budget_rows": REPLAY_BUDGET,
             "heavy_seeds": args.heavy_seeds,
+            "heavy_datasets": args.heavy_datasets,
             "heavy_features": HEAVY_FEATURES,
         },
         "versions": {
@@ -893,7 +916,8 @@ def main(argv=None):
                   f"{info['extractor_fit_s']:.2f} s; transform "
                   f"{info['transform_images_per_s']:.0f} images/s (1 thread)")
         res = benchmark(key, stream, train, names, seeds, limits,
-                        heavy_seeds=args.heavy_seeds)
+                        heavy_seeds=args.heavy_seeds,
+                        run_heavy=d in args.heavy_datasets)
         report["results"][key] = res
         lda = None
         if not args.no_lda_check:

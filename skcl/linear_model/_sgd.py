@@ -164,11 +164,12 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     new_class_init : {"zeros", "mean", "lda"}, default="zeros"
         How the weights of a class that appears are initialised: zeros;
         ``"mean"``, from the class mean of its first batch (the logit of a new
-        class is then ``x . mean - ||mean||^2 / 2``, scaled to the norm of the
-        existing rows); or ``"lda"``, from the solution of a
+        class is then ``x . mean - ||mean||^2 / 2``); or ``"lda"``, from the
+        discriminant of a
         :class:`~skcl.discriminant_analysis.StreamingLDAClassifier` fed with
         every training batch (``lda_``; it costs one ``d x d`` update per
-        batch and a solve when classes arrive). With ``"mean"`` or ``"lda"``,
+        batch and a solve when classes arrive). Both are scaled to the mean
+        norm of the existing rows. With ``"mean"`` or ``"lda"``,
         a new class is predicted from its first batch.
     bias_correction : {"weight_aligning"} or None, default=None
         At :meth:`end_task`, rescale the weight rows of the classes first
@@ -491,9 +492,19 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         if not present.any():
             return
         idx = np.searchsorted(self.lda_.classes_, new_labels[present])
-        self.coef_[new_pos[present]] = self.lda_.coef_[idx]
+        coef, intercept = self.lda_.coef_[idx], self.lda_.intercept_[idx]
+        # LDA rows can be orders of magnitude larger than trained softmax rows
+        # (near-constant features); bring them to the old rows' mean norm.
+        pos = new_pos[present]
+        old = np.setdiff1d(np.arange(self.classes_.size), new_pos)
+        old_norm = np.linalg.norm(self.coef_[old], axis=1).mean() if old.size else 0
+        norms = np.linalg.norm(coef, axis=1)
+        if old_norm > 0 and norms.max() > 0:
+            scale = old_norm / np.maximum(norms, 1e-12)
+            coef, intercept = coef * scale[:, None], intercept * scale
+        self.coef_[pos] = coef
         if self.fit_intercept:
-            self.intercept_[new_pos[present]] = self.lda_.intercept_[idx]
+            self.intercept_[pos] = intercept
 
     def _init_rows_from_means(self, new_pos, new_labels, X, y):
         """Class-mean initialisation of the rows of new classes."""

@@ -43,6 +43,10 @@ class GaussianReplay(BaseEstimator):
         Shrinkage of the covariance toward ``trace(Sigma) / d * I``, in
         [0, 1]; keeps the covariance positive definite when features are
         constant or correlated.
+    n_noise : int, default=4096
+        Number of correlated noise vectors ``L z`` drawn after each update;
+        a pseudo-sample is a class mean plus one of them, drawn at random.
+        Larger gives more variety, at ``n_noise * d * d`` per update.
 
     Attributes
     ----------
@@ -67,10 +71,11 @@ class GaussianReplay(BaseEstimator):
 
     Notes
     -----
-    Memory is ``n_classes * d + d * d`` floats whatever the stream length;
-    each ``update`` costs one ``d x d`` product with the batch and each
-    :meth:`sample` of ``n`` rows one ``n x d x d`` product (plus a Cholesky
-    factorisation after an update). This is pseudo-rehearsal with Gaussian
+    Memory is ``n_classes * d + d * d + n_noise * d`` floats whatever the
+    stream length; each ``update`` costs one ``d x d`` product with the batch,
+    and the first :meth:`sample` after it a Cholesky factorisation and the
+    noise bank (``n_noise x d x d``); then a sample of ``n`` rows costs
+    ``n x d``. This is pseudo-rehearsal with Gaussian
     prototypes, close to PASS's prototype augmentation (Zhu et al., 2021)
     with a full shared covariance instead of isotropic noise.
 
@@ -89,11 +94,13 @@ class GaussianReplay(BaseEstimator):
     _parameter_constraints: dict = {
         "replay_ratio": [Interval(Real, 0, None, closed="left")],
         "shrinkage": [Interval(Real, 0, 1, closed="both")],
+        "n_noise": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, replay_ratio=8.0, shrinkage=0.01):
+    def __init__(self, replay_ratio=8.0, shrinkage=0.01, n_noise=4096):
         self.replay_ratio = replay_ratio
         self.shrinkage = shrinkage
+        self.n_noise = n_noise
 
     def __len__(self):
         return int(getattr(self, "n_seen_", 0))
@@ -165,6 +172,7 @@ class GaussianReplay(BaseEstimator):
         self.n_seen_ = int(stats.class_count_.sum())
         self.n_features_in_ = stats.n_features_in_
         self._cholesky = None
+        self._bank = None
         return self
 
     def sample(self, n, random_state=None):
@@ -193,10 +201,21 @@ class GaussianReplay(BaseEstimator):
         rs = check_random_state(random_state)
         seen = np.flatnonzero(self.class_counts_ > 0)
         c = seen[rs.randint(seen.size, size=n)]
-        L = self._factor()
-        Z = rs.standard_normal((n, self.n_features_in_))
-        X = self.means_[c] + Z @ L.T
+        bank = self._noise(rs)
+        X = self.means_[c] + bank[rs.randint(bank.shape[0], size=n)]
         return X.astype(self._dtype, copy=False), self.classes_[c]
+
+    def _noise(self, rs):
+        """Correlated noise vectors ``L z``, drawn once per update.
+
+        Drawing ``L z`` costs ``d * d`` per row; a bank of ``n_noise`` rows
+        (refreshed after every update) makes a sample cost ``d`` per row.
+        """
+        if getattr(self, "_bank", None) is None:
+            L = self._factor()
+            Z = rs.standard_normal((self.n_noise, self.n_features_in_))
+            self._bank = Z @ L.T
+        return self._bank
 
     def _factor(self):
         if getattr(self, "_cholesky", None) is None:
