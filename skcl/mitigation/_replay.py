@@ -280,11 +280,31 @@ class _BaseReplay(BaseEstimator):
             self._check_params()
         X, y = self._check_batch(X, y)
         self._check_budget(y)
+        X, y = self._drop_stored_rows(X, y)
         rs = check_random_state(random_state)
         state = self._compute_update(X, y, rs)
         for key, value in state.items():
             setattr(self, key, value)
         return self
+
+    def _drop_stored_rows(self, X, y):
+        """Leave out dense rows already in the buffer (training epochs re-offer
+        the same rows; a buffer must not hold one row twice)."""
+        if (
+            not hasattr(self, "X_")
+            or sp.issparse(X)
+            or sp.issparse(self.X_)
+            or len(self) == 0
+            or X.shape[0] == 0
+        ):
+            return X, y
+
+        def keys(A):
+            A = np.ascontiguousarray(A)
+            return A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
+
+        new = ~np.isin(keys(X), keys(self.X_))
+        return X[new], y[new]
 
     def sample(self, n, random_state=None):
         """Draw up to ``n`` stored rows uniformly without replacement.

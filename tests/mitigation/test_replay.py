@@ -433,3 +433,25 @@ def test_empty_batch_and_sparse_array_input(buffer):
     assert sp.issparse(buffer.X_) and len(buffer) == 9
     buffer.update(sp.csr_array(rng.rand(2, 4)), [0, 1], rng)
     assert buffer.n_seen_ == 11
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ReservoirReplay(max_size=30),
+        lambda: ClassBalancedReplay(max_size=30, selection="herding"),
+        lambda: ClassBalancedReplay(max_size=30, selection="random"),
+    ],
+)
+def test_epochs_re_offering_rows_never_store_a_row_twice(make):
+    # Regression: several training epochs offered the same rows again, and
+    # the buffer stored duplicates (185-199 distinct rows out of 200).
+    rs = np.random.RandomState(0)
+    X = rs.rand(40, 5)
+    y = np.repeat([0, 1], 20)
+    buffer = make()
+    for _ in range(5):
+        buffer.update(X, y, rs)
+    stored = buffer.X_
+    assert len(np.unique(stored, axis=0)) == len(stored) == 30
+    assert buffer.n_seen_ <= 5 * 40
