@@ -69,7 +69,7 @@ def _needs_classes(estimator):
     ``partial_fit`` has a ``classes`` parameter.
     """
     final = _final_estimator(estimator)
-    if type(final).__module__.split(".")[0] == "skcl":
+    if getattr(final, "_skcl_grows_classes", False):  # inherited by subclasses
         return False
     method = getattr(final, "partial_fit", None)
     if method is None:

@@ -381,3 +381,15 @@ def test_bad_input(stream):
 def test_list_of_tasks_is_accepted(stream):
     result = evaluate_stream(_sgd(), list(stream)[:2], random_state=0)
     assert result.accuracy_matrix.shape == (2, 2)
+
+
+def test_subclasses_of_skcl_classifiers_are_not_told_future_classes():
+    # Regression: detection by module name told a user's subclass every class
+    # of the stream on its first partial_fit call.
+    from skcl.evaluation import _needs_classes
+    from skcl.linear_model import ContinualSGDClassifier
+
+    class MyClassifier(ContinualSGDClassifier):
+        pass
+
+    assert not _needs_classes(MyClassifier())

@@ -158,6 +158,9 @@ class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     0.962
     """
 
+    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
+    _skcl_grows_classes = True
+
     _parameter_constraints: dict = {
         "shrinkage": [Interval(Real, 0, 1, closed="both")],
         "shrinkage_target": [StrOptions({"identity", "scaled_identity"})],

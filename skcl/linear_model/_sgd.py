@@ -255,6 +255,9 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     (10, 64)
     """
 
+    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
+    _skcl_grows_classes = True
+
     _parameter_constraints: dict = {
         "optimizer": [HasMethods(["init_state", "step", "grow"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],

@@ -320,6 +320,9 @@ class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEst
     0.905
     """
 
+    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
+    _skcl_grows_classes = True
+
     _parameter_constraints: dict = {
         "metric": [StrOptions({"euclidean", "cosine"})],
     }
