@@ -51,11 +51,3 @@ def grad_coef(G, X):
     if sparse.issparse(X):
         return np.asarray((X.T @ G).T)
     return G.T @ X
-
-
-def softmax(Z):
-    """Row-wise softmax of ``Z``, in place; returns ``Z``."""
-    Z -= Z.max(axis=1, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
-    return Z

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
@@ -25,7 +26,7 @@ from ..utils._sklearn_compat import (
     check_sample_weight,
     validate_data,
 )
-from ._loss import grad_coef, linear_logits, softmax, softmax_log_loss_grad
+from ._loss import grad_coef, linear_logits, softmax_log_loss_grad
 
 __all__ = ["ContinualSGDClassifier"]
 
@@ -492,49 +493,54 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     def _init_rows_from_lda(self, new_pos, new_labels, y):
         """Copy the streaming-LDA discriminant of new classes into their rows."""
         present = np.isin(new_labels, y)
-        if not present.any():
-            return
         idx = np.searchsorted(self.lda_.classes_, new_labels[present])
-        coef, intercept = self.lda_.coef_[idx], self.lda_.intercept_[idx]
-        # LDA rows can be orders of magnitude larger than trained softmax rows
-        # (near-constant features); bring them to the old rows' mean norm.
-        pos = new_pos[present]
-        old = np.setdiff1d(np.arange(self.classes_.size), new_pos)
-        old_norm = np.linalg.norm(self.coef_[old], axis=1).mean() if old.size else 0
-        norms = np.linalg.norm(coef, axis=1)
-        if old_norm > 0 and norms.max() > 0:
-            scale = old_norm / np.maximum(norms, 1e-12)
-            coef, intercept = coef * scale[:, None], intercept * scale
-        self.coef_[pos] = coef
-        if self.fit_intercept:
-            self.intercept_[pos] = intercept
+        self._set_new_rows(
+            new_pos, present, self.lda_.coef_[idx], self.lda_.intercept_[idx]
+        )
 
     def _init_rows_from_means(self, new_pos, new_labels, X, y):
         """Class-mean initialisation of the rows of new classes."""
         present = np.isin(new_labels, y)
+        onehot = (y[:, None] == new_labels[present][None, :]).astype(self.coef_.dtype)
+        means = grad_coef(onehot, X) / onehot.sum(axis=0)[:, None]
+        # logit of a class = x . mean - ||mean||^2 / 2 (nearest class mean)
+        self._set_new_rows(
+            new_pos, present, means, -0.5 * np.einsum("ij,ij->i", means, means)
+        )
+
+    def _set_new_rows(self, new_pos, present, coef, intercept):
+        """Write the initial rows of the new classes present in the batch.
+
+        The rows (and intercepts) are scaled so that their norms match the
+        mean norm of the rows of the older classes: an initialisation of
+        another scale (LDA rows of near-constant features, raw class means)
+        would otherwise dominate or vanish next to the trained rows.
+        """
         if not present.any():
             return
-        pos, labels = new_pos[present], new_labels[present]
-        onehot = (y[:, None] == labels[None, :]).astype(self.coef_.dtype)
-        counts = onehot.sum(axis=0)
-        means = grad_coef(onehot, X) / counts[:, None]
-        old = np.setdiff1d(np.arange(self.classes_.size), pos)
+        old = np.setdiff1d(np.arange(self.classes_.size), new_pos)
         old_norm = np.linalg.norm(self.coef_[old], axis=1).mean() if old.size else 0
-        norms = np.linalg.norm(means, axis=1)
-        scale = np.where(norms > 0, old_norm / np.maximum(norms, 1e-12), 0.0)
-        if not old.size or old_norm == 0:
-            scale = np.ones_like(norms)
-        self.coef_[pos] = means * scale[:, None]
+        norms = np.linalg.norm(coef, axis=1)
+        if old_norm > 0:
+            scale = np.where(norms > 0, old_norm / np.maximum(norms, 1e-12), 0.0)
+            coef, intercept = coef * scale[:, None], intercept * scale
+        pos = new_pos[present]
+        self.coef_[pos] = coef
         if self.fit_intercept:
-            self.intercept_[pos] = -0.5 * (norms * scale) ** 2
+            self.intercept_[pos] = intercept
 
     # ------------------------------------------------------------------
     # training
     # ------------------------------------------------------------------
-    def _sample_weights(self, y_index, sample_weight):
+    def _class_weights(self):
+        """Weight of each class (None without ``class_weight``), per call.
+
+        ``"balanced"`` uses the class counts seen so far, which only change
+        between calls, so the vector is computed once per pass, not per step.
+        """
         cw = self.class_weight
         if cw is None:
-            return sample_weight
+            return None
         if cw == "balanced":
             counts = self.class_counts_.astype(np.float64)
             seen = counts > 0
@@ -542,8 +548,7 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
             weights[seen] = counts.sum() / (seen.sum() * counts[seen])
         else:
             weights = np.array([cw.get(c, 1.0) for c in self.classes_.tolist()])
-        w = weights.astype(self.coef_.dtype)[y_index]
-        return w if sample_weight is None else w * sample_weight
+        return weights.astype(self.coef_.dtype)
 
     def _step(self, X, y_index, sample_weight):
         """One mini-batch gradient step; returns the mean data loss."""
@@ -605,17 +610,18 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         replay = getattr(self, "replay_", None)
         if replay is not None and len(replay) == 0:
             replay = None
+        class_w = self._class_weights()
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
             for start in range(0, n, bs):
                 total += self._minibatch(
-                    X, y_index, sample_weight, order, start, replay
+                    X, y_index, sample_weight, order, start, replay, class_w
                 )
         if not np.isfinite(self.coef_.sum() + self.intercept_.sum()):
             raise TrainingDivergedError(self._diverged_message())
         return total / n
 
-    def _minibatch(self, X, y_index, sample_weight, order, start, replay):
+    def _minibatch(self, X, y_index, sample_weight, order, start, replay, class_w):
         """Gather one mini-batch (plus replayed rows) and step; returns m * loss."""
         bs = self.batch_size
         if order is None:
@@ -627,11 +633,12 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         m = yb.shape[0]
         if replay is not None:
             Xb, yb, wb = self._mix_replay(replay, Xb, yb, wb)
-        wb = self._sample_weights(yb, wb)
+        if class_w is not None:
+            wb = class_w[yb] if wb is None else class_w[yb] * wb
         return self._step(Xb, yb, wb) * m
 
     def _mix_replay(self, replay, Xb, yb, wb):
-        n_replay = int(np.ceil(getattr(replay, "replay_ratio", 1.0) * yb.shape[0]))
+        n_replay = int(np.ceil(replay.replay_ratio * yb.shape[0]))
         if n_replay == 0:
             return Xb, yb, wb
         Xr, yr = replay.sample(n_replay, self._rng)
@@ -711,15 +718,7 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     def _rollback(self, snapshot):
         if snapshot is None:  # first call: back to unfitted
             for name in list(vars(self)):
-                if (
-                    name.endswith("_")
-                    and not name.startswith("__")
-                    or name
-                    in (
-                        "_rng",
-                        "_task_new_classes",
-                    )
-                ):
+                if name.endswith("_") or name in ("_rng", "_task_new_classes"):
                     delattr(self, name)
         else:
             self._restore(snapshot)
@@ -876,7 +875,7 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
                     f"{type(self.consolidation_).__name__}."
                 )
             X, y, _, _ = self._validate_batch(X, y, None, None, reset=False)
-            proba = self._proba(X)
+            proba = softmax(linear_logits(X, self.coef_, self.intercept_), axis=1)
             self.consolidation_.consolidate(self.coef_, self.intercept_, X, proba)
         if self.bias_correction == "weight_aligning":
             self._align_weights()
@@ -895,9 +894,6 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         gamma = norms[~new].mean() / new_mean
         self.coef_[new] *= gamma
         self.intercept_[new] *= gamma
-
-    def _proba(self, X):
-        return softmax(linear_logits(X, self.coef_, self.intercept_))
 
     def _scores(self, X):
         """Validated logits ``X @ coef_.T + intercept_`` (for the predictions)."""
