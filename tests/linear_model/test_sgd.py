@@ -1,5 +1,6 @@
 """Tests of ContinualSGDClassifier (issue #2)."""
 
+import io
 import warnings
 
 import joblib
@@ -191,8 +192,14 @@ def test_plateau_schedule_lowers_rate_across_partial_fit_calls(rng):
     schedule = clf.optimizer_.schedule_
     assert schedule.n_reductions_ > 0
     assert clf.optimizer_.current_learning_rate < 0.1
-    reloaded = joblib.loads if False else None  # noqa: F841
-    assert plateau.get_params()["learning_rate"] == 0.1
+    assert plateau.get_params()["learning_rate"] == 0.1  # the user's object
+    assert not hasattr(plateau, "scale_")
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)
+    buffer.seek(0)
+    reloaded = joblib.load(buffer).optimizer_.schedule_
+    assert reloaded.scale_ == schedule.scale_ < 1.0
+    assert reloaded.n_bad_windows_ == schedule.n_bad_windows_
 
 
 def test_regularisation_options(digits):
