@@ -30,7 +30,7 @@ Usage::
     python benchmarks/bench_continual.py --mnist /work/shared/data/mnist-dev
     python benchmarks/bench_continual.py --mnist PATH --datasets mnist-patch \\
         --strategies skcl-CBReplay200-default-5ep streaming-LDA --seeds 2
-    python benchmarks/bench_continual.py --quick          # smoke test (~1 min)
+    python benchmarks/bench_continual.py --quick          # smoke test (seconds)
 
 Prints, per dataset, the mean accuracy matrix of every strategy and a metrics
 table (final average accuracy, forgetting, backward transfer, average
@@ -43,7 +43,6 @@ To add a strategy, add an entry to ``STRATEGIES``: a name ->
 """
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -54,13 +53,26 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_digits
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
+from skcl.datasets import load_digits_images, load_mnist
+from skcl.discriminant_analysis import StreamingLDAClassifier
 from skcl.evaluation import evaluate_stream
+from skcl.image import PatchKMeansFeatures
+from skcl.linear_model import ContinualSGDClassifier
+from skcl.mitigation import (
+    ClassBalancedReplay,
+    DistillationPenalty,
+    EWCPenalty,
+    GaussianReplay,
+    ReservoirReplay,
+)
+from skcl.neighbors import NearestClassMeanClassifier
+from skcl.optim import AdaGrad
 from skcl.scenarios import TaskStream
 
 TASKS = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
@@ -154,24 +166,24 @@ class SGDReplayClassifier(ClassifierMixin, BaseEstimator):
 class Strategy:
     """How to build and train one method.
 
-    factory : callable seed -> estimator (imports inside, so a strategy whose
-        module is missing is skipped with a note instead of failing the run).
+    factory : callable seed -> estimator.
     joint : fit once on all tasks' training data (upper bound) instead of
         streaming the tasks.
-    n_epochs, batch_size : passed to evaluate_stream (batch_size None: a
-        whole task per ``partial_fit`` call; the skcl classifier then
-        mini-batches internally with its own ``batch_size``).
+    n_epochs : passed to evaluate_stream (a whole task per ``partial_fit``
+        call; the skcl classifier mini-batches internally with its own
+        ``batch_size``).
     note : shown in the docs.
     quick : part of the ``--quick`` selection.
-    heavy : costly on many features (GaussianReplay samples cost
-        ``O(n d^2)`` per mini-batch): on datasets with more than
-        ``HEAVY_FEATURES`` features it runs ``--heavy-seeds`` seeds only.
+    heavy : costly on many features (60 epochs, 16 replayed rows per
+        training row, and a ``n_noise x d`` GaussianReplay noise bank redrawn
+        at ``O(n_noise d^2)`` after every ``partial_fit``; ~30 s per stream at
+        d = 512): on datasets with more than ``HEAVY_FEATURES`` features it
+        runs ``--heavy-seeds`` seeds only.
     """
 
     factory: callable
     joint: bool = False
     n_epochs: int = 5
-    batch_size: int = None
     note: str = ""
     quick: bool = False
     heavy: bool = False
@@ -179,64 +191,18 @@ class Strategy:
 
 HEAVY_FEATURES = 256
 
-def _csgd(seed, **params):
-    from skcl.linear_model import ContinualSGDClassifier
 
+def _csgd(seed, **params):
     return ContinualSGDClassifier(random_state=seed, **params)
 
 
 def _cb(**params):
-    from skcl.mitigation import ClassBalancedReplay
-
     return ClassBalancedReplay(max_size=REPLAY_BUDGET, **params)
-
-
-def _adagrad(lr):
-    from skcl.optim import AdaGrad
-
-    return AdaGrad(learning_rate=lr)
-
-
-def _gauss(**params):
-    from skcl.mitigation import GaussianReplay
-
-    return GaussianReplay(**params)
-
-
-def _reservoir(seed):
-    from skcl.mitigation import ReservoirReplay
-
-    return _csgd(seed, replay=ReservoirReplay(max_size=REPLAY_BUDGET))
-
-
-def _ewc(seed):
-    from skcl.mitigation import EWCPenalty
-
-    return _csgd(seed, consolidation=EWCPenalty())
-
-
-def _lwf(seed):
-    from skcl.mitigation import DistillationPenalty
-
-    return _csgd(seed, consolidation=DistillationPenalty())
-
-
-def _slda(seed):
-    from skcl.discriminant_analysis import StreamingLDAClassifier
-
-    return StreamingLDAClassifier()
-
-
-def _ncm(seed):
-    from skcl.neighbors import NearestClassMeanClassifier
-
-    return NearestClassMeanClassifier()
 
 
 # The configurations the lead found by hand (issue-5 work) and the ones the
 # search of this benchmark found (see docs/benchmarks_continual.md).
-LEAD_GAUSS = dict(batch_size=32, alpha=1e-3)
-LEAD_HERD = dict(batch_size=32, alpha=1e-3)
+LEAD = dict(batch_size=32, alpha=1e-3)
 BEST = dict(batch_size=32, alpha=1e-4, new_class_init="mean",
             bias_correction="weight_aligning")
 
@@ -272,24 +238,25 @@ STRATEGIES = {
         note="ClassBalancedReplay(200, selection='random'), 5 epochs/task",
     ),
     "skcl-ReservoirReplay200": Strategy(
-        _reservoir, n_epochs=5,
+        lambda s: _csgd(s, replay=ReservoirReplay(max_size=REPLAY_BUDGET)),
+        n_epochs=5,
         note="ReservoirReplay(max_size=200) (uniform over the stream), "
              "5 epochs/task",
     ),
     "skcl-GaussianReplay-default": Strategy(
-        lambda s: _csgd(s, replay=_gauss()), n_epochs=5,
+        lambda s: _csgd(s, replay=GaussianReplay()), n_epochs=5,
         note="GaussianReplay() defaults: NO exemplars; stores class means + "
              "one shared covariance and replays samples drawn from them; "
              "5 epochs/task",
     ),
     # ---- regularisation -------------------------------------------------
     "skcl-EWC": Strategy(
-        _ewc, n_epochs=5,
+        lambda s: _csgd(s, consolidation=EWCPenalty()), n_epochs=5,
         note="EWCPenalty() defaults (online, lambda 100), no replay; weak in "
              "class-incremental learning (as in the literature)",
     ),
     "skcl-LwF": Strategy(
-        _lwf, n_epochs=5,
+        lambda s: _csgd(s, consolidation=DistillationPenalty()), n_epochs=5,
         note="DistillationPenalty() defaults (LwF), no replay; weak in "
              "class-incremental learning (as in the literature)",
     ),
@@ -307,13 +274,14 @@ STRATEGIES = {
     ),
     # ---- the lead's hand-tuned configurations -----------------------------
     "skcl-lead-Gaussian-60ep": Strategy(
-        lambda s: _csgd(s, **LEAD_GAUSS, optimizer=_adagrad(0.2),
-                        replay=_gauss(replay_ratio=16)), n_epochs=60, heavy=True,
+        lambda s: _csgd(s, **LEAD, optimizer=AdaGrad(learning_rate=0.2),
+                        replay=GaussianReplay(replay_ratio=16)),
+        n_epochs=60, heavy=True,
         note="batch_size=32, alpha=1e-3, AdaGrad(0.2), "
              "GaussianReplay(replay_ratio=16), 60 epochs/task (no exemplars)",
     ),
     "skcl-lead-herding-30ep": Strategy(
-        lambda s: _csgd(s, **LEAD_HERD, optimizer=_adagrad(0.2),
+        lambda s: _csgd(s, **LEAD, optimizer=AdaGrad(learning_rate=0.2),
                         replay=_cb(selection="herding", replay_ratio=8)),
         n_epochs=30,
         note="batch_size=32, alpha=1e-3, AdaGrad(0.2), "
@@ -321,7 +289,7 @@ STRATEGIES = {
     ),
     # ---- best found by the search of this benchmark ------------------------
     "skcl-best-herding-30ep": Strategy(
-        lambda s: _csgd(s, **BEST, optimizer=_adagrad(0.3),
+        lambda s: _csgd(s, **BEST, optimizer=AdaGrad(learning_rate=0.3),
                         replay=_cb(selection="herding", replay_ratio=8)),
         n_epochs=30, quick=True,
         note="batch_size=32, alpha=1e-4, AdaGrad(0.3), "
@@ -330,19 +298,20 @@ STRATEGIES = {
              "30 epochs/task",
     ),
     "skcl-best-Gaussian-60ep": Strategy(
-        lambda s: _csgd(s, **BEST, optimizer=_adagrad(0.3),
-                        replay=_gauss(replay_ratio=16)), n_epochs=60, heavy=True,
+        lambda s: _csgd(s, **BEST, optimizer=AdaGrad(learning_rate=0.3),
+                        replay=GaussianReplay(replay_ratio=16)),
+        n_epochs=60, heavy=True,
         note="batch_size=32, alpha=1e-4, AdaGrad(0.3), "
              "GaussianReplay(replay_ratio=16), new_class_init='mean', "
              "bias_correction='weight_aligning', 60 epochs/task (no exemplars)",
     ),
     # ---- classifiers that do not forget ----------------------------------
     "streaming-LDA": Strategy(
-        _slda, n_epochs=1, quick=True,
+        lambda s: StreamingLDAClassifier(), n_epochs=1, quick=True,
         note="StreamingLDAClassifier() (shrinkage 1e-4), one pass per task",
     ),
     "nearest-class-mean": Strategy(
-        _ncm, n_epochs=1,
+        lambda s: NearestClassMeanClassifier(), n_epochs=1,
         note="NearestClassMeanClassifier(), one pass per task",
     ),
     # ---- upper bounds -----------------------------------------------------
@@ -362,25 +331,11 @@ STRATEGIES = {
 # --------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------
-def _read_idx_gz(path):
-    """Minimal IDX reader (gzip), used when skcl.datasets is unavailable."""
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def load_mnist_folder(path):
+    """``images-idx3-ubyte.gz`` and ``labels-idx1-ubyte.gz`` of ``path``."""
     path = Path(path)
-    images, labels = path / "images-idx3-ubyte.gz", path / "labels-idx1-ubyte.gz"
-    try:
-        from skcl.datasets import load_mnist
-    except ImportError:
-        X = _read_idx_gz(images).reshape(-1, 28 * 28).astype(np.float64) / 255.0
-        return X, _read_idx_gz(labels).astype(np.int64)
-    bunch = load_mnist(images, labels)
-    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target)
+    bunch = load_mnist(path / "images-idx3-ubyte.gz", path / "labels-idx1-ubyte.gz")
+    return np.asarray(bunch.data, dtype=np.float64), bunch.target, bunch.image_shape
 
 
 def split_indices(y):
@@ -402,11 +357,6 @@ def make_stream(X, y, tr, te):
     return stream, (X_tr, y_tr)
 
 
-def split_stream(X, y):
-    """Fixed stratified 70/30 split (seed 0), then one task per class pair."""
-    return make_stream(X, y, *split_indices(y))
-
-
 def patch_features(X, y, image_shape):
     """Frozen patch k-means features fitted on the first task's train images.
 
@@ -415,8 +365,6 @@ def patch_features(X, y, image_shape):
     every image; a ``StandardScaler`` is fitted on the first task's training
     features. Both stay frozen for the rest of the stream.
     """
-    from skcl.image import PatchKMeansFeatures
-
     tr, te = split_indices(y)
     first = tr[np.isin(y[tr], TASKS[0])]
     t0 = time.perf_counter()
@@ -451,14 +399,13 @@ DATASETS = {  # name -> (json key, needs --mnist)
 
 def load_dataset(name, mnist_path):
     if name in ("digits", "digits-patch"):
-        X, y = load_digits(return_X_y=True)
-        X, shape = X / 16.0, (8, 8)
+        X, y = load_digits_images(return_X_y=True)
+        shape = (8, 8)
     else:
-        X, y = load_mnist_folder(mnist_path)
-        shape = (28, 28)
+        X, y, shape = load_mnist_folder(mnist_path)
     if name.endswith("-patch"):
         return patch_features(X, y, shape)
-    stream, train = split_stream(X, y)
+    stream, train = make_stream(X, y, *split_indices(y))
     return stream, train, {"n_features": int(X.shape[1]), "features": "pixels"}
 
 
@@ -483,7 +430,7 @@ def memory_held(est, n_train_rows=None, n_features=None):
         K, d = est.means_.shape
         return 0, K * d + d * d + K, "class means + shared covariance"
     if name == "NearestClassMeanClassifier":
-        K, d = np.shape(getattr(est, "centroids_", getattr(est, "means_", None)))
+        K, d = est.centroids_.shape
         return 0, K * d + K, "class means"
     replay = getattr(est, "replay_", None)
     if replay is not None:
@@ -551,7 +498,6 @@ def run_stream(strategy, seed, stream):
         strategy.factory(seed),
         stream,
         n_epochs=strategy.n_epochs,
-        batch_size=strategy.batch_size,
         random_state=seed,
     )
     return {
@@ -620,12 +566,6 @@ def benchmark(dataset, stream, train, names, seeds, limits, heavy_seeds=None,
           f"{len(seeds)} seeds ===", flush=True)
     for name in names:
         strategy = STRATEGIES[name]
-        try:
-            strategy.factory(0)
-        except ImportError as exc:
-            print(f"\n[{name}] skipped: {exc}")
-            out[name] = {"skipped": str(exc)}
-            continue
         if strategy.heavy and not run_heavy:
             print(f"\n[{name}] skipped on this dataset (see --heavy-datasets)")
             continue
@@ -662,9 +602,6 @@ def markdown_table(results):
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for name, res in results.items():
-        if "skipped" in res:
-            lines.append(f"| {name} | skipped: {res['skipped']} |")
-            continue
         rows = res["memory_rows"]
         if res.get("replay_unique_rows") is not None and \
                 res["replay_unique_rows"] != rows:
@@ -696,10 +633,6 @@ def lda_equality(stream, train, chunk=64):
     the training data; plus the same with ``priors="empirical",
     shrinkage_target="scaled_identity"`` against scikit-learn's
     ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage=1e-4)``."""
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-
-    from skcl.discriminant_analysis import StreamingLDAClassifier
-
     X_test = np.concatenate([t.X_test for t in stream])
     T = len(stream)
     orders = {
@@ -763,9 +696,9 @@ def verdict(results, lda):
     point of joint training on the same features (the best joint model) with
     average forgetting <= 0.03. Target 2: StreamingLDA == batch LDA to 1e-6."""
     csgd = {n: r["metrics_mean"] for n, r in results.items()
-            if n.startswith("skcl-") and "skipped" not in r and not r["joint"]}
+            if n.startswith("skcl-") and not r["joint"]}
     joint = {n: r["metrics_mean"]["average_accuracy"] for n, r in results.items()
-             if "skipped" not in r and r["joint"]}
+             if r["joint"]}
     out = {}
     if csgd and joint:
         j_name = max(joint, key=joint.get)
@@ -836,11 +769,11 @@ def main(argv=None):
                         default=["digits", "digits-patch", "mnist-patch"],
                         help="datasets on which the GaussianReplay 60-epoch "
                         "strategies run (default: not on raw MNIST pixels, "
-                        "where one seed takes ~140 s)")
+                        "d = 784, where they cost the most)")
     parser.add_argument("--heavy-seeds", type=int, default=1,
                         help="seeds for the GaussianReplay 60-epoch strategies "
                         f"on datasets with more than {HEAVY_FEATURES} features "
-                        "(their sampling costs O(batch * d^2))")
+                        "(see Strategy.heavy)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: a few strategies, 2 seeds")
     parser.add_argument("--no-lda-check", action="store_true",

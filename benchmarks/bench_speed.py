@@ -123,7 +123,6 @@ def run_sklearn_like(make_model, X, y, X_test, y_test, batch_size, classes_first
         if start < EARLY <= stop and not trace_memory:
             acc_early = float(np.mean(model.predict(X_test) == y_test))
     rss1 = rss_bytes()
-    peak = None
     if trace_memory:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -138,7 +137,6 @@ def run_sklearn_like(make_model, X, y, X_test, y_test, batch_size, classes_first
         "n_predicted": X_test.shape[0],
         "acc_early": acc_early,
         "acc_final": float(np.mean(pred == y_test)),
-        "rss_growth_bytes": rss1 - rss0,
     }
 
 
@@ -473,7 +471,6 @@ def main(argv=None):
                 best["predict_seconds"] = min(r["predict_seconds"] for r in runs)
                 best["learn_samples_per_s_all_repeats"] = [
                     r["n_learned"] / r["learn_seconds"] for r in runs]
-                best.pop("rss_growth_bytes", None)  # memory: tracemalloc pass
                 rows[name] = best
             notes = [
                 "skcl rows: classes discovered on the fly (no `classes=`); "

@@ -22,6 +22,7 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 
+from .scenarios._stream import _n_samples
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["StreamResult", "evaluate_stream"]
@@ -32,13 +33,6 @@ CHECKPOINT_NAME = "evaluate_stream.ckpt.joblib"
 # --------------------------------------------------------------------------
 # helpers shared with skcl.model_selection
 # --------------------------------------------------------------------------
-def _num_samples(X):
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return int(shape[0])
-    return len(X)
-
-
 def _take(X, indices):
     """Rows ``indices`` of an array, sparse matrix, dataframe or list."""
     if hasattr(X, "iloc"):
@@ -115,7 +109,7 @@ def _partial_fit_task(
     None). ``first_classes`` (if not None) is passed as ``classes=`` to the
     very first call only. Returns the number of ``partial_fit`` calls.
     """
-    n = _num_samples(X)
+    n = _n_samples(X)
     y = np.asarray(y)
     step = n if batch_size is None else int(batch_size)
     n_calls = 0

@@ -134,6 +134,16 @@ def _untraceable_error(name):
     )
 
 
+def _check_weights_can_follow(indices, name, later_params):
+    """Raise once resampler ``name`` lost the row provenance that weights need.
+
+    ``later_params`` are the params of the steps after it; raising here,
+    before they learn, leaves them untouched.
+    """
+    if isinstance(indices, tuple) and any(_has_weight(p) for p in later_params):
+        raise _untraceable_error(name)
+
+
 def _has_weight(params):
     """Whether (possibly nested) step params contain a ``sample_weight``."""
     return any(
@@ -354,11 +364,14 @@ class Pipeline(_sk_pipeline.Pipeline):
                 if _is_resampler(step):
                     X, y, step = resample_cached(step, X, y, params)
                     indices = _trace(indices, step, name)
-                    if isinstance(indices, tuple) and any(
-                        _has_weight(routed_params.get(later) or {})
-                        for later, _ in self.steps[step_idx + 1 :]
-                    ):
-                        raise _untraceable_error(name)
+                    _check_weights_can_follow(
+                        indices,
+                        name,
+                        [
+                            routed_params.get(later) or {}
+                            for later, _ in self.steps[step_idx + 1 :]
+                        ],
+                    )
                 else:
                     X, step = transform_cached(step, X, y, params)
             self.steps[step_idx] = (name, step)
@@ -616,12 +629,11 @@ class Pipeline(_sk_pipeline.Pipeline):
             elif action == "resample":
                 Xt, yt = step.fit_resample(Xt, yt, **kw)
                 indices = _trace(indices, step, name)
-                # fail before the next steps learn if weights cannot follow
-                if isinstance(indices, tuple) and (
-                    _has_weight(final_kw)
-                    or any(_has_weight(step_params[p[1]]) for p in plan[position:])
-                ):
-                    raise _untraceable_error(name)
+                _check_weights_can_follow(
+                    indices,
+                    name,
+                    [step_params[p[1]] for p in plan[position + 1 :]] + [final_kw],
+                )
             elif action == "partial_fit":
                 step.partial_fit(Xt, yt, **kw)
                 Xt = step.transform(Xt)

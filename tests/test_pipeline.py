@@ -235,6 +235,28 @@ def test_partial_fit_weights_through_untraceable_resampler_raise(blobs):
     assert pipe[-1].seen_[0][0].shape[0] == 2 * len(X)
 
 
+class WeightedRepeatViews(RepeatViews):
+    """Untraceable resampler that takes weights of its own."""
+
+    def fit_resample(self, X, y, sample_weight=None):
+        self.weight_ = sample_weight
+        return super().fit_resample(X, y)
+
+
+def test_untraceable_resampler_may_take_its_own_weights(blobs):
+    # Only weights of the steps *after* the resampler need its sample_indices_;
+    # fit and partial_fit agree on that.
+    X, y = blobs
+    w = np.ones(len(X))
+    for method in ("fit", "partial_fit"):
+        pipe = make_pipeline(WeightedRepeatViews(record_indices=False), Recorder())
+        getattr(pipe, method)(X, y, weightedrepeatviews__sample_weight=w)
+        assert pipe[0].weight_ is w
+        assert pipe[-1].seen_[0][0].shape[0] == 2 * len(X)
+        with pytest.raises(ValueError, match="sample_indices_"):
+            getattr(pipe, method)(X, y, recorder__sample_weight=w)
+
+
 def test_partial_fit_step_kinds(digits):
     X, y = digits
     X0, X1 = X[:800], X[800:]
@@ -581,14 +603,12 @@ def test_augmented_views_in_partial_fit(digits):
     pipe.partial_fit(X, y)
     assert int(pipe[1].n_samples_seen_) == 3 * len(X)
     assert pipe.predict(X).shape == (len(X),)
-    w = np.ones(len(X))
-    if hasattr(pipe[0], "sample_indices_"):
-        pipe.partial_fit(X, y, sample_weight=w)
-        assert int(pipe[1].n_samples_seen_) == 6 * len(X)
-    else:
-        with pytest.raises(ValueError, match="'augmentedviews'.*sample_indices_"):
-            pipe.partial_fit(X, y, sample_weight=w)
-        assert int(pipe[1].n_samples_seen_) == 3 * len(X)
+    # AugmentedViews records sample_indices_, so weights follow its rows
+    np.testing.assert_array_equal(
+        pipe[0].sample_indices_, np.tile(np.arange(len(X)), 3)
+    )
+    pipe.partial_fit(X, y, sample_weight=np.ones(len(X)))
+    assert int(pipe[1].n_samples_seen_) == 6 * len(X)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -4,26 +4,16 @@ from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from skcl.base import ScoresClassifierMixin
-from skcl.neighbors._nearest_class_mean import (
-    _transactional,
-    _update_class_means,
-)
-from skcl.utils._sklearn_compat import (
-    Interval,
-    StrOptions,
-    _fit_context,
-    validate_data,
-)
+from skcl.neighbors._nearest_class_mean import _BaseClassMeans, _update_class_means
+from skcl.utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["StreamingLDAClassifier"]
 
 
-class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
+class StreamingLDAClassifier(_BaseClassMeans):
     """Streaming linear discriminant analysis with ``partial_fit``.
 
     Keeps the running mean of every class and one shared (pooled)
@@ -158,9 +148,6 @@ class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     0.962
     """
 
-    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
-    _skcl_grows_classes = True
-
     _parameter_constraints: dict = {
         "shrinkage": [Interval(Real, 0, 1, closed="both")],
         "shrinkage_target": [StrOptions({"identity", "scaled_identity"})],
@@ -175,62 +162,6 @@ class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         self.priors = priors
 
     # -- learning ---------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_transactional
-    def fit(self, X, y, sample_weight=None):
-        """Fit from scratch on ``(X, y)`` (batch LDA).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of every sample. None means 1 for all.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
-        """
-        return self._partial_fit(X, y, None, sample_weight, reset=True)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_transactional
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the class means and the shared covariance with one batch.
-
-        A label never seen before adds a class at its sorted position in
-        ``classes_``. A rejected batch (bad shape, NaN, label of another
-        type, ...) raises and leaves the classifier exactly as it was.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training batch.
-
-        y : array-like of shape (n_samples,)
-            Class labels of the batch.
-
-        classes : array-like of shape (n_classes,), default=None
-            Optional labels to declare now (their union with ``classes_`` and
-            ``y`` is kept). Declared classes without samples are never
-            predicted until they get samples.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of every sample. None means 1 for all.
-
-        Returns
-        -------
-        self : object
-            The updated classifier.
-        """
-        first_call = not hasattr(self, "classes_")
-        return self._partial_fit(X, y, classes, sample_weight, reset=first_call)
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
         """Validate, compute the new state, then assign it."""
@@ -333,16 +264,5 @@ class StreamingLDAClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
 
     def _scores(self, X):
         coef, intercept = self._solution()
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=["csr", "csc", "coo"],
-            dtype=[np.float64, np.float32],
-        )
+        X = self._validate_X(X)
         return safe_sparse_dot(X, coef.T, dense_output=True) + intercept
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

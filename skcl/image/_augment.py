@@ -61,23 +61,6 @@ def _crop(X, shape, out_hw, padding, mode, fill, off_y, off_x):
     return out.reshape(n, oh * ow * c)
 
 
-def _validate_shape_param(image_shape):
-    if image_shape is None:
-        return
-    try:
-        shape = tuple(image_shape)
-        ok = len(shape) in (2, 3) and all(
-            isinstance(v, Integral) and v >= 1 for v in shape
-        )
-    except TypeError:
-        ok = False
-    if not ok:
-        raise ValueError(
-            "image_shape must be None, (height, width) or (height, width, "
-            f"channels) with positive ints, got {image_shape!r}."
-        )
-
-
 class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
     """Pad-then-crop augmentation for flattened images.
 
@@ -169,7 +152,6 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _check(self, X, reset):
-        _validate_shape_param(self.image_shape)
         X, shape = check_images(self, X, reset=reset)
         h, w, _ = shape
         out_hw = resolve_size(self.size, "size", (h, w))
@@ -303,7 +285,6 @@ class CenterCrop(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
 
     def _check(self, X, reset):
-        _validate_shape_param(self.image_shape)
         X, shape = check_images(self, X, reset=reset)
         h, w, _ = shape
         out_hw = resolve_size(self.size, "size", (h, w))
@@ -409,10 +390,6 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.random_state = random_state
 
-    def _check(self, X, reset):
-        _validate_shape_param(self.image_shape)
-        return check_images(self, X, reset=reset)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the images (the transformer learns nothing).
@@ -429,7 +406,7 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        _, self.image_shape_ = self._check(X, reset=True)
+        _, self.image_shape_ = check_images(self, X, reset=True)
         self._reset_augment_rng()
         return self
 
@@ -449,7 +426,7 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_features)
             Images, each mirrored with probability ``p``.
         """
-        X, shape = self._check(X, reset=True)
+        X, shape = check_images(self, X, reset=True)
         self.image_shape_ = shape
         rng = self._augment_rng()
         flip = rng.uniform(size=X.shape[0]) < self.p
@@ -471,7 +448,7 @@ class RandomHorizontalFlip(AugmenterMixin, TransformerMixin, BaseEstimator):
             A copy of the validated images.
         """
         check_is_fitted(self)
-        X, _ = self._check(X, reset=False)
+        X, _ = check_images(self, X, reset=False)
         return np.array(X, copy=True)
 
     def __sklearn_tags__(self):

@@ -10,7 +10,6 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ._augment import _validate_shape_param
 from ._utils import check_images, resolve_size
 
 __all__ = ["PatchKMeansFeatures"]
@@ -173,7 +172,6 @@ class PatchKMeansFeatures(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check(self, X, reset):
-        _validate_shape_param(self.image_shape)
         X, shape = check_images(self, X, reset=reset)
         if not reset and shape != self.image_shape_:
             raise ValueError(
@@ -210,10 +208,12 @@ class PatchKMeansFeatures(TransformerMixin, BaseEstimator):
         P = P.reshape(n_patches, ph * pw * c).astype(np.float64)
         return _patch_normalize(P)
 
-    def _n_sample(self, X, shape, patch):
-        n_pos = (shape[0] - patch[0] + 1) * (shape[1] - patch[1] + 1)
+    def _n_sample(self, X, shape, patch, first=True):
+        """Number of patches to sample; the first fit needs ``n_clusters``."""
+        oh, ow = self._n_positions(shape, patch, stride=1)
+        n_pos = oh * ow
         n = min(self.n_patches, X.shape[0] * n_pos)
-        if n < self.n_clusters:
+        if first and n < self.n_clusters:
             raise ValueError(
                 f"PatchKMeansFeatures needs at least n_clusters={self.n_clusters} "
                 f"patches but n_samples={X.shape[0]} image(s) of shape {shape} "
@@ -328,13 +328,8 @@ class PatchKMeansFeatures(TransformerMixin, BaseEstimator):
         """
         first = not hasattr(self, "cluster_centers_")
         X, shape, patch, grid = self._check(X, reset=first)
-        if first:
-            rng = check_random_state(self.random_state)
-            n = self._n_sample(X, shape, patch)
-        else:
-            rng = self._rng
-            n_pos = np.prod(self._n_positions(shape, patch, stride=1))
-            n = min(self.n_patches, X.shape[0] * int(n_pos))
+        rng = check_random_state(self.random_state) if first else self._rng
+        n = self._n_sample(X, shape, patch, first=first)
         P = self._sample_patches(X, shape, patch, n, rng)
         if first:
             mean, W, W_inv, tot = self._update_moments(P, reset=True)

@@ -13,21 +13,18 @@ def resolve_image_shape(image_shape, n_features):
     """Return ``(h, w, c)`` for ``image_shape`` and a row of ``n_features``.
 
     ``None`` means a 1-pixel-high, single-channel image of width
-    ``n_features``. Raise ``ValueError`` naming both numbers on a mismatch.
+    ``n_features``; otherwise ``image_shape`` was checked by
+    ``_check_image_shape_param``. Raise ``ValueError`` naming both numbers on
+    a mismatch.
     """
     if image_shape is None:
         return (1, int(n_features), 1)
     shape = tuple(int(v) for v in image_shape)
-    if len(shape) == 2 and min(shape) >= 1 and n_features % (shape[0] * shape[1]) == 0:
+    if len(shape) == 2 and n_features % (shape[0] * shape[1]) == 0:
         # (h, w): the channel count follows from n_features.
         shape = shape + (max(1, n_features // (shape[0] * shape[1])),)
     elif len(shape) == 2:
         shape = shape + (1,)
-    if len(shape) != 3 or any(v < 1 for v in shape):
-        raise ValueError(
-            f"image_shape must be (height, width) or (height, width, channels) "
-            f"with positive entries, got {image_shape!r}."
-        )
     h, w, c = shape
     if h * w * c != n_features:
         if h * w and n_features % (h * w) == 0 and len(tuple(image_shape)) == 3:
@@ -41,6 +38,24 @@ def resolve_image_shape(image_shape, n_features):
             f"image (h*w*c), but X has n_features={n_features}."
         )
     return shape
+
+
+def _check_image_shape_param(image_shape):
+    """Raise ``ValueError`` unless ``image_shape`` is None or 2/3 positive ints."""
+    if image_shape is None:
+        return
+    try:
+        shape = tuple(image_shape)
+        ok = len(shape) in (2, 3) and all(
+            isinstance(v, Integral) and v >= 1 for v in shape
+        )
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            "image_shape must be None, (height, width) or (height, width, "
+            f"channels) with positive ints, got {image_shape!r}."
+        )
 
 
 def _flatten_images(X, image_shape):
@@ -71,9 +86,10 @@ def check_images(estimator, X, *, reset, dtype=(np.float64, np.float32)):
     """Validate ``X`` for an image transformer.
 
     Accepts 2-D ``(n, h*w*c)`` arrays and 3-D/4-D image arrays. Returns the
-    validated 2-D array and the ``(h, w, c)`` shape. Non-finite pixels raise
-    ``ValueError``.
+    validated 2-D array and the ``(h, w, c)`` shape. An invalid
+    ``estimator.image_shape`` or non-finite pixels raise ``ValueError``.
     """
+    _check_image_shape_param(estimator.image_shape)
     X, image_shape = _flatten_images(X, estimator.image_shape)
     X = validate_data(estimator, X, reset=reset, dtype=list(dtype))
     shape = resolve_image_shape(image_shape, X.shape[1])

@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_random_state
 
 from ..utils._sklearn_compat import Interval
+from ._replay import _check_labels, _check_sample_size
 
 __all__ = ["GaussianReplay"]
 
@@ -103,10 +104,51 @@ class GaussianReplay(BaseEstimator):
         self.n_noise = n_noise
 
     def __len__(self):
-        return int(getattr(self, "n_seen_", 0))
+        return self.n_seen_ if hasattr(self, "stats_") else 0
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "stats_")
+
+    # The fitted attributes are views of the running statistics ``stats_``.
+    @property
+    def classes_(self):
+        """Labels seen, sorted."""
+        return self.stats_.classes_
+
+    @property
+    def means_(self):
+        """Running class means, shape (n_classes, n_features)."""
+        return self.stats_.means_
+
+    @property
+    def covariance_(self):
+        """Pooled within-class covariance, shape (n_features, n_features)."""
+        return self.stats_.covariance_
+
+    @property
+    def class_counts_(self):
+        """Samples seen per class, shape (n_classes,)."""
+        return self.stats_.class_count_
+
+    @property
+    def n_seen_(self):
+        """Samples summarised."""
+        return int(self.stats_.class_count_.sum())
+
+    @property
+    def n_features_in_(self):
+        """Number of features."""
+        return self.stats_.n_features_in_
+
+    def _check_batch(self, X, y):
+        """Validate a batch (and its width against the statistics)."""
+        X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
+        if hasattr(self, "stats_") and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but GaussianReplay summarises "
+                f"rows with {self.n_features_in_} features."
+            )
+        return X, _check_labels(y, X.shape[0])
 
     def check_update(self, X, y):
         """Raise the error :meth:`update` would raise for this batch.
@@ -124,17 +166,7 @@ class GaussianReplay(BaseEstimator):
             The memory, unchanged.
         """
         self._validate_params()
-        X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
-        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but GaussianReplay summarises "
-                f"rows with {self.n_features_in_} features."
-            )
-        if np.asarray(y).shape != (X.shape[0],):
-            raise ValueError(
-                f"y must be 1-D with {X.shape[0]} labels; got shape "
-                f"{np.asarray(y).shape}."
-            )
+        self._check_batch(X, y)
         return self
 
     def update(self, X, y, random_state=None):
@@ -156,21 +188,13 @@ class GaussianReplay(BaseEstimator):
         """
         from ..discriminant_analysis import StreamingLDAClassifier
 
-        self.check_update(X, y)
-        stats = getattr(self, "stats_", None)
-        if stats is None:
-            stats = StreamingLDAClassifier()
-            self._dtype = np.asarray(
-                X[:0].toarray() if hasattr(X, "toarray") else X
-            ).dtype
-        stats.partial_fit(X, y)
-        self.stats_ = stats
-        self.classes_ = stats.classes_
-        self.means_ = stats.means_
-        self.covariance_ = stats.covariance_
-        self.class_counts_ = stats.class_count_
-        self.n_seen_ = int(stats.class_count_.sum())
-        self.n_features_in_ = stats.n_features_in_
+        self._validate_params()
+        X, y = self._check_batch(X, y)
+        if hasattr(self, "stats_"):
+            self.stats_.partial_fit(X, y)  # transactional: unchanged on error
+        else:
+            self.stats_ = StreamingLDAClassifier().partial_fit(X, y)
+            self._dtype = X.dtype  # float32 kept, else float64
         self._cholesky = None
         self._bank = None
         return self
@@ -192,8 +216,7 @@ class GaussianReplay(BaseEstimator):
         y : ndarray of shape (n,)
             Their labels.
         """
-        if not isinstance(n, Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+        n = _check_sample_size(n)
         if not hasattr(self, "stats_"):
             raise NotFittedError(
                 "This GaussianReplay has never been updated; call update() first."

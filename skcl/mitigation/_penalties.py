@@ -75,7 +75,11 @@ class _BasePenalty(BaseEstimator):
 
     def _check_consolidate(self, coef, intercept, X, proba, sample_weight,
                            need_data):
+        """Validate the parameters and the arguments of ``consolidate``."""
+        self._validate_params()
         coef, intercept = _check_coef(coef, intercept)
+        if hasattr(self, "n_tasks_"):
+            self._check_current(coef, intercept)
         K, d = coef.shape
         if X is None or proba is None:
             if need_data:
@@ -104,6 +108,13 @@ class _BasePenalty(BaseEstimator):
         if sample_weight.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum.")
         return coef, intercept, X, proba, sample_weight
+
+    def _check_grow(self, new_positions):
+        """Validated ``new_positions``; None before the first consolidate."""
+        if not hasattr(self, "n_tasks_"):
+            _check_positions(new_positions, None)
+            return None
+        return _check_positions(new_positions, self.n_classes_)
 
     def _check_current(self, coef, intercept):
         """Check the current parameters against the consolidated shapes."""
@@ -288,12 +299,9 @@ class EWCPenalty(_BasePenalty):
         self : object
             The consolidated penalty.
         """
-        self._validate_params()
         coef, intercept, X, proba, sw = self._check_consolidate(
             coef, intercept, X, proba, sample_weight, need_data=True
         )
-        if hasattr(self, "n_tasks_"):
-            self._check_current(coef, intercept)
         f_coef, f_int = self.fisher_diagonal(X, proba, sw)
         if not hasattr(self, "n_tasks_"):
             state = {
@@ -355,10 +363,9 @@ class EWCPenalty(_BasePenalty):
         self : object
             The grown penalty.
         """
-        if not hasattr(self, "n_tasks_"):
-            _check_positions(new_positions, None)
+        pos = self._check_grow(new_positions)
+        if pos is None:
             return self
-        pos = _check_positions(new_positions, self.n_classes_)
         for name in ("fisher_coef_", "fisher_intercept_", "anchor_coef_",
                      "anchor_intercept_"):
             setattr(self, name, insert_rows(getattr(self, name), pos))
@@ -535,12 +542,9 @@ class DistillationPenalty(_BasePenalty):
         self : object
             The consolidated penalty.
         """
-        self._validate_params()
         coef, intercept, *_ = self._check_consolidate(
             coef, intercept, X, proba, sample_weight, need_data=False
         )
-        if hasattr(self, "n_tasks_"):
-            self._check_current(coef, intercept)
         self.old_coef_ = coef.copy()
         self.old_intercept_ = intercept.copy()
         self.old_class_indices_ = np.arange(coef.shape[0])
@@ -563,10 +567,9 @@ class DistillationPenalty(_BasePenalty):
         self : object
             The updated penalty.
         """
-        if not hasattr(self, "n_tasks_"):
-            _check_positions(new_positions, None)
+        pos = self._check_grow(new_positions)
+        if pos is None:
             return self
-        pos = _check_positions(new_positions, self.n_classes_)
         n_new = self.n_classes_ + pos.size
         kept = np.delete(np.arange(n_new), pos)  # old position -> new position
         self.old_class_indices_ = kept[self.old_class_indices_]

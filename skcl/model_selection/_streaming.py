@@ -420,13 +420,10 @@ class StreamingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     f"tasks has shape {groups.shape} but y has shape {y.shape}."
                 )
         elif self.class_to_task_ is not None:
-            lookup = self.class_to_task_
-            keys = np.array([lookup.get(c, None) is not None for c in y.tolist()])
-            codes = np.full(y.shape[0], -1, dtype=np.intp)
-            if keys.any():
-                order = {t: k for k, t in enumerate(self.task_labels_.tolist())}
-                codes[keys] = [order[lookup[c]] for c in y[keys].tolist()]
-            groups = codes
+            # each class was trained in one task; never-trained classes: -1
+            groups = np.full(y.shape[0], -1, dtype=np.intp)
+            for k, cls in enumerate(self.task_classes_):
+                groups[np.isin(y, cls)] = k
         else:
             groups = np.zeros(y.shape[0], dtype=np.intp)
         correct = (y_pred == y).astype(float) * w

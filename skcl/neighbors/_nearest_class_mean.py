@@ -1,7 +1,7 @@
 """Nearest class mean classifier that learns from a stream of batches."""
 
-# The private helpers of this module (`_validate_batch`, `_class_stats`,
-# `_merge_means`, `_transactional`, ...) are shared with
+# The private helpers of this module (`_BaseClassMeans`, `_update_class_means`,
+# `_transactional`, ...) are shared with
 # skcl.discriminant_analysis._streaming_lda: streaming LDA is a nearest class
 # mean classifier plus a shared within-class covariance.
 
@@ -231,12 +231,95 @@ def _update_class_means(
     }
 
 
+class _BaseClassMeans(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
+    """Learning loop of the classifiers built on running class means.
+
+    A subclass implements ``_partial_fit(X, y, classes, sample_weight,
+    reset)`` (on top of :func:`_update_class_means`) and ``_scores(X)``.
+    """
+
+    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
+    _skcl_grows_classes = True
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_transactional
+    def fit(self, X, y, sample_weight=None):
+        """Fit the class statistics from scratch on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of every sample. None means 1 for all.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        return self._partial_fit(X, y, None, sample_weight, reset=True)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_transactional
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the class statistics with one batch.
+
+        A label never seen before adds a class at its sorted position in
+        ``classes_``; what was learned for the other classes is untouched. A
+        rejected batch (bad shape, NaN, label of another type, ...) raises and
+        leaves the classifier exactly as it was.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training batch.
+
+        y : array-like of shape (n_samples,)
+            Class labels of the batch.
+
+        classes : array-like of shape (n_classes,), default=None
+            Optional labels to declare now (their union with ``classes_`` and
+            ``y`` is kept). Declared classes without samples are never
+            predicted until they get samples.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of every sample. None means 1 for all.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        first_call = not hasattr(self, "classes_")
+        return self._partial_fit(X, y, classes, sample_weight, reset=first_call)
+
+    def _validate_X(self, X):
+        """Validate ``X`` at prediction time (dense or sparse, float32/64)."""
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=[np.float64, np.float32],
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
 # ---------------------------------------------------------------------------
 # the estimator
 # ---------------------------------------------------------------------------
 
 
-class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
+class NearestClassMeanClassifier(_BaseClassMeans):
     """Nearest class mean classifier with ``partial_fit`` and growing classes.
 
     Keeps a running (weighted) mean of every class and predicts the class
@@ -320,9 +403,6 @@ class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEst
     0.905
     """
 
-    # partial_fit adds a class for a never-seen label (see skcl.evaluation)
-    _skcl_grows_classes = True
-
     _parameter_constraints: dict = {
         "metric": [StrOptions({"euclidean", "cosine"})],
     }
@@ -331,63 +411,6 @@ class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEst
         self.metric = metric
 
     # -- learning ---------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_transactional
-    def fit(self, X, y, sample_weight=None):
-        """Fit the class means from scratch on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of every sample. None means 1 for all.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
-        """
-        return self._partial_fit(X, y, None, sample_weight, reset=True)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @_transactional
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the class means with one batch.
-
-        A label never seen before adds a class at its sorted position in
-        ``classes_``; what was learned for the other classes is untouched. A
-        rejected batch (bad shape, NaN, label of another type, ...) raises and
-        leaves the classifier exactly as it was.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training batch.
-
-        y : array-like of shape (n_samples,)
-            Class labels of the batch.
-
-        classes : array-like of shape (n_classes,), default=None
-            Optional labels to declare now (their union with ``classes_`` and
-            ``y`` is kept). Declared classes without samples are never
-            predicted until they get samples.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of every sample. None means 1 for all.
-
-        Returns
-        -------
-        self : object
-            The updated classifier.
-        """
-        first_call = not hasattr(self, "classes_")
-        return self._partial_fit(X, y, classes, sample_weight, reset=first_call)
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
         """Validate, compute the new state, then assign it."""
@@ -410,13 +433,7 @@ class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEst
 
     def _scores(self, X):
         check_is_fitted(self, "classes_")
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=["csr", "csc", "coo"],
-            dtype=[np.float64, np.float32],
-        )
+        X = self._validate_X(X)
         means = self.centroids_
         if self.metric == "cosine":
             X = normalize(X)
@@ -428,8 +445,3 @@ class NearestClassMeanClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEst
         np.minimum(scores, 0.0, out=scores)  # -d^2 <= 0 (round-off)
         scores[:, self.class_count_ <= 0] = -np.inf
         return scores
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -120,7 +120,7 @@ def _class_groups(classes, n_tasks, classes_per_task, class_order, shuffle, rng)
             if nested
             else [np.asarray(class_order)]
         )
-        flat = np.concatenate([g.ravel() for g in groups]) if groups else np.array([])
+        flat = np.concatenate([g.ravel() for g in groups])
         if any(g.size == 0 for g in groups):
             raise ValueError("class_order contains an empty task.")
         try:
@@ -462,15 +462,11 @@ def _image_view(X, image_shape, what):
     )
 
 
-def _permute(X, task_id, rng, image_shape):
-    """Apply one fixed random permutation of the features (identity for task 0)."""
-    n_features = int(np.prod(X.shape[1:]))
-    perm = np.arange(n_features) if task_id == 0 else rng.permutation(n_features)
+def _permute(X, perm):
+    """Permute the features of X (flattened for image arrays) by ``perm``."""
     if sp.issparse(X):
         return X[:, perm]
-    X = np.asarray(X)
-    flat = X.reshape(X.shape[0], n_features)
-    return flat[:, perm].reshape(X.shape)
+    return X.reshape(X.shape[0], -1)[:, perm].reshape(X.shape)
 
 
 def _rotate(X, angle, image_shape):
@@ -645,13 +641,17 @@ def domain_incremental_stream(
         np.arange(y.shape[0]), y, test_size, rng.randint(_MAX_SEED), where="Split"
     )
     X_train, X_test = X[train], X[test]
+    n_features = int(np.prod(X.shape[1:]))
     seeds = rng.randint(_MAX_SEED, size=n_tasks)
     for t in range(n_tasks):
         if transform == "permutation":
-            name = "original" if t == 0 else f"permutation {t}"
-            # same seed -> same permutation for the train and test parts
-            Xt_train = _permute(X_train, t, np.random.RandomState(seeds[t]), None)
-            Xt_test = _permute(X_test, t, np.random.RandomState(seeds[t]), None)
+            if t == 0:
+                name, Xt_train, Xt_test = "original", X_train, X_test
+            else:
+                # one permutation per task, shared by its train and test parts
+                perm = np.random.RandomState(seeds[t]).permutation(n_features)
+                name = f"permutation {t}"
+                Xt_train, Xt_test = _permute(X_train, perm), _permute(X_test, perm)
         elif transform == "rotation":
             angle = t * 180.0 / n_tasks
             name = f"rotation {angle:g} deg"

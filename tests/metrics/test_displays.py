@@ -154,11 +154,22 @@ def test_from_stream_passes_evaluate_kwargs(Display, fake_evaluation):
     assert kwargs == {"n_epochs": 3, "batch_size": 16}
     assert disp.task_labels == ["t0", "t1", "t2"]
     np.testing.assert_array_equal(disp.accuracy_matrix, A)
+    assert disp.result_.task_names == ["t0", "t1", "t2"]
+
+
+@pytest.mark.parametrize("Display", [AccuracyMatrixDisplay, AccuracyCurveDisplay])
+def test_from_stream_labels_fall_back_to_stream_names(Display, monkeypatch):
+    module = types.ModuleType("skcl.evaluation")
+    module.evaluate_stream = lambda estimator, stream, **kwargs: _Result(A)
+    monkeypatch.setitem(sys.modules, "skcl.evaluation", module)
+    stream = types.SimpleNamespace(task_names=["s0", "s1", "s2"])
+    assert Display.from_stream(object(), stream).task_labels == ["s0", "s1", "s2"]
+    disp = Display.from_stream(object(), stream, task_labels=["a", "b", "c"])
+    assert disp.task_labels == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize("Display", [AccuracyMatrixDisplay, AccuracyCurveDisplay])
 def test_from_stream_real_evaluation(Display, digits):
-    pytest.importorskip("skcl.evaluation")
     from sklearn.linear_model import SGDClassifier
 
     from skcl.scenarios import class_incremental_stream

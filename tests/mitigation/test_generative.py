@@ -60,3 +60,27 @@ def test_protocol_errors_and_clone(rng, tmp_path):
     assert_array_equal(back.sample(5, np.random.RandomState(1))[0],
                        memory.sample(5, np.random.RandomState(1))[0])
     assert len(clone(memory)) == 0
+
+
+def test_sample_dtype_is_that_of_the_validated_first_batch(rng):
+    # Regression: the dtype was read from the raw first batch, so integer
+    # input gave integer (truncated) pseudo-samples.
+    X, y, _, _ = _data(rng)
+    memory = GaussianReplay().update(np.rint(X).astype(np.int64), y, rng)
+    assert memory.sample(5, rng)[0].dtype == np.float64
+    memory = GaussianReplay().update(X.astype(np.float32), y, rng)
+    assert memory.sample(5, rng)[0].dtype == np.float32
+
+
+def test_check_update_refuses_bad_labels_and_changes_nothing(rng):
+    X, y, _, _ = _data(rng)
+    memory = GaussianReplay().update(X, y, rng)
+    means = memory.means_.copy()
+    for bad, match in [(y[:-1], "inconsistent"), (y[:, None], "1-D"),
+                       (np.full(len(y), np.nan), "NaN")]:
+        with pytest.raises(ValueError, match=match):
+            memory.check_update(X, bad)
+        with pytest.raises(ValueError, match=match):
+            memory.update(X, bad, rng)
+    assert_array_equal(memory.means_, means)
+    assert len(memory) == len(y)

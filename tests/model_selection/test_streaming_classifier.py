@@ -91,6 +91,19 @@ def test_score_is_average_accuracy_over_tasks(digits6):
     )
 
 
+def test_score_groups_untrained_classes_in_one_extra_task(digits6):
+    X, y = digits6
+    model = StreamingClassifier(
+        SGDClassifier(loss="log_loss", random_state=0), classes_per_task=2,
+        random_state=0,
+    ).fit(X[y < 4], y[y < 4])
+    pred = model.predict(X)
+    groups = ([0, 1], [2, 3], [4, 5])  # 4 and 5 were never trained
+    expected = np.mean([np.mean(pred[np.isin(y, g)] == y[np.isin(y, g)])
+                        for g in groups])
+    assert model.score(X, y) == pytest.approx(expected)
+
+
 def test_cross_validate_streams_each_training_fold(digits6):
     X, y = digits6
     model = StreamingClassifier(_spy(), classes_per_task=3, random_state=0)

@@ -232,6 +232,10 @@ def test_domain_permutation_task0_identity_and_shared_split(digits):
     )
     t0, t1, t2 = stream
     np.testing.assert_array_equal(t0.y_test, t1.y_test)
+    # task 0 is the original data (its rows are the rows of X)
+    np.testing.assert_array_equal(
+        np.unique(np.vstack([t0.X_train, t0.X_test]), axis=0), np.unique(X, axis=0)
+    )
     # each task is a column permutation of task 0, the same for train and test
     assert not np.array_equal(t1.X_train, t0.X_train)
     X0 = np.vstack([t0.X_train, t0.X_test])

@@ -37,16 +37,6 @@ def _matrix_from_result(result):
     return A, (None if names is None else list(names))
 
 
-def _evaluate(estimator, stream, evaluate_kwargs):
-    from skcl.evaluation import evaluate_stream
-
-    result = evaluate_stream(estimator, stream, **evaluate_kwargs)
-    A, names = _matrix_from_result(result)
-    if names is None:
-        names = getattr(stream, "task_names", None)
-    return result, A, names
-
-
 def _validated(display):
     """Validated accuracy matrix and tick labels of a display."""
     A = _check_accuracy_matrix(display.accuracy_matrix)
@@ -70,3 +60,35 @@ def _value_range(A):
     if lo >= 0.0 and hi <= 1.0:
         return 0.0, 1.0
     return lo, hi if hi > lo else lo + 1.0
+
+
+class _AccuracyMatrixDisplayMixin:
+    """Constructor and ``from_result``/``from_stream`` wiring of the displays.
+
+    A subclass implements ``plot(**plot_kw)``; its public ``from_result`` and
+    ``from_stream`` check for matplotlib, then call the helpers below.
+    """
+
+    def __init__(self, accuracy_matrix, *, task_labels=None):
+        self.accuracy_matrix = accuracy_matrix
+        self.task_labels = task_labels
+
+    @classmethod
+    def _plot_result(cls, result, task_labels, plot_kw, default_names=None):
+        """Build the display of an evaluation result, keep it in ``result_``, plot."""
+        A, names = _matrix_from_result(result)
+        if task_labels is None:
+            task_labels = default_names if names is None else names
+        disp = cls(A, task_labels=task_labels)
+        disp.result_ = result
+        return disp.plot(**plot_kw)
+
+    @classmethod
+    def _plot_stream(cls, estimator, stream, task_labels, plot_kw, evaluate_kwargs):
+        """Evaluate ``estimator`` on ``stream``, then plot the result."""
+        from skcl.evaluation import evaluate_stream
+
+        result = evaluate_stream(estimator, stream, **evaluate_kwargs)
+        return cls._plot_result(
+            result, task_labels, plot_kw, getattr(stream, "task_names", None)
+        )

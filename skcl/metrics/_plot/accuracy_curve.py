@@ -3,15 +3,14 @@
 import numpy as np
 
 from ._base import (
+    _AccuracyMatrixDisplayMixin,
     _check_matplotlib_support,
-    _evaluate,
-    _matrix_from_result,
     _validated,
     _value_range,
 )
 
 
-class AccuracyCurveDisplay:
+class AccuracyCurveDisplay(_AccuracyMatrixDisplayMixin):
     """Accuracy on every seen task, and their average, after each task.
 
     One line per task ``j`` starts at the step where the task is learned
@@ -63,10 +62,6 @@ class AccuracyCurveDisplay:
     array([0.95 , 0.685])
     >>> matplotlib.pyplot.close(disp.figure_)
     """
-
-    def __init__(self, accuracy_matrix, *, task_labels=None):
-        self.accuracy_matrix = accuracy_matrix
-        self.task_labels = task_labels
 
     def plot(self, *, ax=None, show_average=True, legend=True, line_kw=None,
              average_kw=None):
@@ -175,11 +170,9 @@ class AccuracyCurveDisplay:
             The display, drawn, with ``result_`` set.
         """
         _check_matplotlib_support(f"{cls.__name__}.from_result")
-        A, names = _matrix_from_result(result)
-        disp = cls(A, task_labels=names if task_labels is None else task_labels)
-        disp.result_ = result
-        return disp.plot(ax=ax, show_average=show_average, legend=legend,
-                         line_kw=line_kw, average_kw=average_kw)
+        plot_kw = dict(ax=ax, show_average=show_average, legend=legend,
+                       line_kw=line_kw, average_kw=average_kw)
+        return cls._plot_result(result, task_labels, plot_kw)
 
     @classmethod
     def from_stream(cls, estimator, stream, *, task_labels=None, ax=None,
@@ -222,8 +215,8 @@ class AccuracyCurveDisplay:
             The display, drawn; the evaluation result is in ``result_``.
         """
         _check_matplotlib_support(f"{cls.__name__}.from_stream")
-        result, A, names = _evaluate(estimator, stream, evaluate_kwargs)
-        disp = cls(A, task_labels=names if task_labels is None else task_labels)
-        disp.result_ = result
-        return disp.plot(ax=ax, show_average=show_average, legend=legend,
-                         line_kw=line_kw, average_kw=average_kw)
+        plot_kw = dict(ax=ax, show_average=show_average, legend=legend,
+                       line_kw=line_kw, average_kw=average_kw)
+        return cls._plot_stream(
+            estimator, stream, task_labels, plot_kw, evaluate_kwargs
+        )

@@ -3,15 +3,14 @@
 import numpy as np
 
 from ._base import (
+    _AccuracyMatrixDisplayMixin,
     _check_matplotlib_support,
-    _evaluate,
-    _matrix_from_result,
     _validated,
     _value_range,
 )
 
 
-class AccuracyMatrixDisplay:
+class AccuracyMatrixDisplay(_AccuracyMatrixDisplayMixin):
     """Accuracy-matrix heatmap: accuracy on every task after every task.
 
     Row ``i`` is the model after training on task ``i``; column ``j`` is the
@@ -66,10 +65,6 @@ class AccuracyMatrixDisplay:
     '0.40'
     >>> matplotlib.pyplot.close(disp.figure_)
     """
-
-    def __init__(self, accuracy_matrix, *, task_labels=None):
-        self.accuracy_matrix = accuracy_matrix
-        self.task_labels = task_labels
 
     def plot(
         self,
@@ -216,13 +211,11 @@ class AccuracyMatrixDisplay:
             The display, drawn, with ``result_`` set.
         """
         _check_matplotlib_support(f"{cls.__name__}.from_result")
-        A, names = _matrix_from_result(result)
-        disp = cls(A, task_labels=names if task_labels is None else task_labels)
-        disp.result_ = result
-        return disp.plot(
+        plot_kw = dict(
             ax=ax, cmap=cmap, values_format=values_format, colorbar=colorbar,
             include_values=include_values, im_kw=im_kw, text_kw=text_kw,
         )
+        return cls._plot_result(result, task_labels, plot_kw)
 
     @classmethod
     def from_stream(
@@ -284,10 +277,10 @@ class AccuracyMatrixDisplay:
             The display, drawn; the evaluation result is in ``result_``.
         """
         _check_matplotlib_support(f"{cls.__name__}.from_stream")
-        result, A, names = _evaluate(estimator, stream, evaluate_kwargs)
-        disp = cls(A, task_labels=names if task_labels is None else task_labels)
-        disp.result_ = result
-        return disp.plot(
+        plot_kw = dict(
             ax=ax, cmap=cmap, values_format=values_format, colorbar=colorbar,
             include_values=include_values, im_kw=im_kw, text_kw=text_kw,
+        )
+        return cls._plot_stream(
+            estimator, stream, task_labels, plot_kw, evaluate_kwargs
         )
