@@ -8,7 +8,7 @@ from ._sgd import ContinualSGDClassifier
 __all__ = ["from_linear_classifier"]
 
 
-def from_linear_classifier(estimator, **params):
+def from_linear_classifier(estimator, X=None, y=None, **params):
     """Continue training a fitted scikit-learn linear classifier.
 
     Builds a :class:`ContinualSGDClassifier` whose weights, intercepts,
@@ -23,6 +23,16 @@ def from_linear_classifier(estimator, **params):
         ``classes_``: :class:`~sklearn.linear_model.LogisticRegression`,
         :class:`~sklearn.linear_model.SGDClassifier`,
         :class:`~sklearn.svm.LinearSVC`, or a :class:`ContinualSGDClassifier`.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+            default=None
+        Data the estimator was trained on (or a sample of it). Nothing is
+        trained on it: it fills the replay memory (with ``replay``) and the
+        streaming LDA (with ``new_class_init="lda"``), sets the class counts,
+        and sizes the default learning rate, so that the old classes are
+        replayed from the first new batch. Without it the memory starts
+        empty and holds only classes that arrive later.
+    y : array-like of shape (n_samples,), default=None
+        Labels of ``X``; all must be classes of ``estimator``.
     **params : dict
         Constructor parameters of the new :class:`ContinualSGDClassifier`.
 
@@ -39,9 +49,9 @@ def from_linear_classifier(estimator, **params):
     :class:`~sklearn.linear_model.LogisticRegression` is copied as it is, so
     predictions and probabilities are identical.
 
-    With the default ``optimizer=None`` the rate cannot be derived from a
-    first batch (there is none yet), so ``AdaGrad(learning_rate=0.1)`` is
-    used; pass ``optimizer=`` to choose another. A one-vs-rest model (such as
+    With the default ``optimizer=None`` and no ``X``, the learning rate
+    cannot be sized from data, so ``AdaGrad(learning_rate=0.1)`` is used;
+    pass ``X`` or ``optimizer=`` to choose another. A one-vs-rest model (such as
     :class:`~sklearn.linear_model.SGDClassifier`) keeps its predictions, but
     its probabilities become the softmax of its scores.
 
@@ -77,14 +87,35 @@ def from_linear_classifier(estimator, **params):
         )
     clf = ContinualSGDClassifier(**params)
     clf._validate_params()
-    X0 = np.zeros((1, coef.shape[1]), dtype=coef.dtype)
-    # Registers n_features_in_ exactly as fit would.
-    clf._validate_batch(X0, classes[:1], None, None, reset=True)
+    if (X is None) != (y is None):
+        raise ValueError("Pass both X and y, or neither.")
+    has_data = X is not None
+    if not has_data:  # a placeholder row registers n_features_in_ as fit would
+        X, y = np.zeros((1, coef.shape[1]), dtype=coef.dtype), classes[:1]
+    X, y, _, labels = clf._validate_batch(X, y, None, None, reset=True)
+    if X.shape[1] != coef.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} has "
+            f"{coef.shape[1]}."
+        )
+    unknown = np.setdiff1d(labels, classes)
+    if unknown.size:
+        raise ValueError(
+            f"y has labels {unknown.tolist()} that {type(estimator).__name__} "
+            "does not know."
+        )
     if hasattr(estimator, "feature_names_in_"):
         clf.feature_names_in_ = np.asarray(estimator.feature_names_in_, dtype=object)
-    clf._init_state(np.asarray(X0, dtype=coef.dtype), coef.shape[1])
+    clf._init_state(X, coef.shape[1])
     clf._add_classes(classes, None, None)
     clf.coef_[...] = coef
     clf.intercept_[...] = intercept
-    clf.n_tasks_ = 0
+    if has_data:
+        clf.class_counts_ += np.bincount(
+            np.searchsorted(clf.classes_, y), minlength=clf.classes_.size
+        )
+        if clf.new_class_init == "lda":
+            clf._update_lda(X, y, None)
+        if hasattr(clf, "replay_"):
+            clf.replay_.update(X, y, clf._rng)
     return clf

@@ -468,3 +468,27 @@ def test_lda_init_copies_streaming_lda_rows_and_rolls_back(blobs):
     with pytest.raises(ValueError):
         clf.partial_fit(bad[:, :3], y[y == 2])
     assert joblib.hash(clf) == before
+
+
+def test_from_linear_classifier_with_old_data_fills_memory_without_training(digits):
+    from skcl.mitigation import ClassBalancedReplay
+
+    X, y = digits
+    old = y < 5
+    lr = LogisticRegression(max_iter=500).fit(X[old], y[old])
+    clf = from_linear_classifier(
+        lr, X[old], y[old], replay=ClassBalancedReplay(max_size=50), random_state=0
+    )
+    assert_allclose(clf.predict_proba(X), lr.predict_proba(X), rtol=1e-6)
+    assert len(clf.replay_) == 50
+    assert_array_equal(np.unique(clf.replay_.y_), [0, 1, 2, 3, 4])
+    assert_array_equal(clf.class_counts_, np.bincount(y[old]))
+    assert clf.optimizer_.learning_rate == pytest.approx(
+        4 / np.abs(X[old]).sum(axis=1).mean()
+    )
+    with pytest.raises(ValueError, match="does not know"):
+        from_linear_classifier(lr, X, y)
+    with pytest.raises(ValueError, match="features"):
+        from_linear_classifier(lr, X[old][:, :10], y[old])
+    with pytest.raises(ValueError, match="both X and y"):
+        from_linear_classifier(lr, X[old])
