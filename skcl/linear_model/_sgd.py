@@ -18,6 +18,7 @@ from ..base import ScoresClassifierMixin
 from ..exceptions import TrainingDivergedError
 from ..optim import AdaGrad
 from ..utils._growth import insert_rows
+from ..utils._labels import check_same_label_kind, label_kind
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -44,28 +45,6 @@ _STATE_ATTRS = (
     "_rng",
     "_task_new_classes",
 )
-
-
-def _label_kind(labels):
-    """'numeric' or 'str' for an array of labels; TypeError when mixed."""
-    if labels.dtype.kind in "biuf":
-        return "numeric"
-    if labels.dtype.kind in "US":
-        return "str"
-    kinds = {
-        "str"
-        if isinstance(v, str)
-        else "numeric"
-        if isinstance(v, (int, float, np.number, bool))
-        else type(v).__name__
-        for v in labels
-    }
-    if len(kinds) != 1 or not kinds <= {"str", "numeric"}:
-        raise TypeError(
-            f"Labels must all be numbers or all be strings; got a mix of "
-            f"{sorted(kinds)}."
-        )
-    return kinds.pop()
 
 
 def _auto_learning_rate(X):
@@ -356,15 +335,10 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
                     f"{classes.shape}."
                 )
             labels = np.union1d(labels, classes)
-        kind = _label_kind(labels)
         if not reset and hasattr(self, "classes_"):
-            old = _label_kind(self.classes_)
-            if kind != old:
-                raise TypeError(
-                    f"Labels of this batch are {kind}s but the model was trained "
-                    f"on {old} labels {self.classes_[:5].tolist()}...; labels must "
-                    "keep one type across calls."
-                )
+            check_same_label_kind(self.classes_, labels, "Labels of this batch")
+        else:
+            label_kind(labels)  # raises on a mix of strings and numbers
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y, sample_weight, labels

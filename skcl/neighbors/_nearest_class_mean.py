@@ -6,7 +6,6 @@
 # mean classifier plus a shared within-class covariance.
 
 import functools
-import numbers
 
 import numpy as np
 from scipy import sparse
@@ -18,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skcl.base import ScoresClassifierMixin
 from skcl.utils._growth import insert_rows
+from skcl.utils._labels import check_same_label_kind, label_kind
 from skcl.utils._sklearn_compat import (
     StrOptions,
     _fit_context,
@@ -54,40 +54,6 @@ def _transactional(method):
     return wrapper
 
 
-def _label_kind(labels):
-    """Return ``"numeric"`` or ``"string"`` for an array of unique labels."""
-    labels = np.asarray(labels)
-    if labels.dtype.kind in "biuf":
-        return "numeric"
-    if labels.dtype.kind in "US":
-        return "string"
-    # object arrays: inspect the (few) unique labels, never the samples
-    kinds = {
-        "string"
-        if isinstance(v, str)
-        else "numeric"
-        if isinstance(v, numbers.Number)
-        else type(v).__name__
-        for v in labels.ravel()
-    }
-    if len(kinds) > 1:
-        raise TypeError(
-            f"Labels mix types {sorted(kinds)}; use labels of a single type "
-            "(all strings or all numbers)."
-        )
-    return kinds.pop() if kinds else "numeric"
-
-
-def _check_same_label_kind(old, new, what):
-    old_kind, new_kind = _label_kind(old), _label_kind(new)
-    if old_kind != new_kind:
-        raise TypeError(
-            f"{what} are {new_kind} but the classes seen so far are {old_kind} "
-            f"({np.asarray(old)[:5].tolist()}...); labels must keep one type "
-            "across calls to partial_fit."
-        )
-
-
 def _validate_batch(estimator, X, y, classes, sample_weight, *, reset, to_dense):
     """Validate one batch. Return ``X, y_unique, y_inverse, weights, classes``.
 
@@ -115,17 +81,17 @@ def _validate_batch(estimator, X, y, classes, sample_weight, *, reset, to_dense)
     if not np.all(np.isfinite(sample_weight)):
         raise ValueError("sample_weight contains NaN or infinity.")
     y_unique, y_inverse = np.unique(y, return_inverse=True)
-    _label_kind(y_unique)  # raises on a mix of strings and numbers
+    label_kind(y_unique)  # raises on a mix of strings and numbers
     if classes is not None:
         classes = column_or_1d(np.asarray(classes))
         if classes.size == 0:
             raise ValueError("classes must not be empty when it is given.")
         classes = np.unique(classes)
-        _check_same_label_kind(classes, y_unique, "Labels in y")
+        check_same_label_kind(classes, y_unique, "Labels in y")
     if not reset and hasattr(estimator, "classes_"):
-        _check_same_label_kind(estimator.classes_, y_unique, "Labels in y")
+        check_same_label_kind(estimator.classes_, y_unique, "Labels in y")
         if classes is not None:
-            _check_same_label_kind(estimator.classes_, classes, "Labels in classes")
+            check_same_label_kind(estimator.classes_, classes, "Labels in classes")
     return X, y_unique, y_inverse.ravel(), sample_weight, classes
 
 
