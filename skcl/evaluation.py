@@ -22,8 +22,14 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 
-from .scenarios._stream import _n_samples
-from .utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
+from .utils._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _num_samples,
+    _safe_indexing,
+    validate_params,
+)
 
 __all__ = ["StreamResult", "evaluate_stream"]
 
@@ -33,15 +39,6 @@ CHECKPOINT_NAME = "evaluate_stream.ckpt.joblib"
 # --------------------------------------------------------------------------
 # helpers shared with skcl.model_selection
 # --------------------------------------------------------------------------
-def _take(X, indices):
-    """Rows ``indices`` of an array, sparse matrix, dataframe or list."""
-    if hasattr(X, "iloc"):
-        return X.iloc[indices]
-    if hasattr(X, "shape"):
-        return X[indices]
-    return [X[i] for i in indices]
-
-
 def _final_estimator(estimator):
     """The last step of a pipeline (recursively), else the estimator."""
     while hasattr(estimator, "steps") and estimator.steps:
@@ -109,7 +106,7 @@ def _partial_fit_task(
     None). ``first_classes`` (if not None) is passed as ``classes=`` to the
     very first call only. Returns the number of ``partial_fit`` calls.
     """
-    n = _n_samples(X)
+    n = _num_samples(X)
     y = np.asarray(y)
     step = n if batch_size is None else int(batch_size)
     n_calls = 0
@@ -120,7 +117,7 @@ def _partial_fit_task(
             if start == 0 and step >= n and not shuffle:
                 Xb, yb = X, y
             else:
-                Xb, yb = _take(X, idx), y[idx]
+                Xb, yb = _safe_indexing(X, idx), y[idx]
             if first_classes is not None and n_calls == 0:
                 estimator.partial_fit(Xb, yb, classes=first_classes)
             else:
@@ -369,7 +366,7 @@ def _fingerprint(estimator, stream, settings):
                     np.asarray(task.classes),
                     task.y_train,
                     task.y_test,
-                    _take(task.X_train, rows),
+                    _safe_indexing(task.X_train, rows),
                     task.n_test,
                 )
             )

@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from skcl.base import is_augmenter
-from skcl.utils._sklearn_compat import _fit_context
+from skcl.utils._sklearn_compat import _fit_context, _num_samples
 
 __all__ = ["Pipeline", "make_pipeline"]
 
@@ -57,13 +57,6 @@ def _accepts(method, name):
     return name in params or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
     )
-
-
-def _n_samples(X):
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return int(shape[0])
-    return len(X)
 
 
 def _is_fitted(step):
@@ -602,10 +595,10 @@ class Pipeline(_sk_pipeline.Pipeline):
             final_kw["classes"] = classes
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)
-            if sample_weight.ndim != 1 or len(sample_weight) != _n_samples(X):
+            if sample_weight.ndim != 1 or len(sample_weight) != _num_samples(X):
                 raise ValueError(
                     f"sample_weight must be 1-D with one weight per sample: got "
-                    f"shape {sample_weight.shape} for {_n_samples(X)} samples."
+                    f"shape {sample_weight.shape} for {_num_samples(X)} samples."
                 )
             if "sample_weight" in final_kw:
                 raise ValueError(

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..utils._sklearn_compat import _num_samples
+
 __all__ = ["SCENARIOS", "Task", "TaskStream", "predict_within_task"]
 
 SCENARIOS = (
@@ -14,13 +16,6 @@ SCENARIOS = (
     "task-incremental",
     "custom",
 )
-
-
-def _n_samples(X):
-    """Number of rows of an array, sparse matrix or dataframe."""
-    if hasattr(X, "shape") and X.shape is not None and len(X.shape) > 0:
-        return int(X.shape[0])
-    return len(X)
 
 
 def _sample_shape(X):
@@ -122,9 +117,9 @@ class Task:
             ("X_train", self.X_train, y_train),
             ("X_test", self.X_test, y_test),
         ):
-            if _n_samples(X) != y.shape[0]:
+            if _num_samples(X) != y.shape[0]:
                 raise ValueError(
-                    f"Task {self.task_id}: {X_name} has {_n_samples(X)} samples "
+                    f"Task {self.task_id}: {X_name} has {_num_samples(X)} samples "
                     f"but its labels have {y.shape[0]}."
                 )
         if _sample_shape(self.X_train) != _sample_shape(self.X_test):
@@ -156,12 +151,12 @@ class Task:
     @property
     def n_train(self):
         """Number of training samples."""
-        return _n_samples(self.X_train)
+        return _num_samples(self.X_train)
 
     @property
     def n_test(self):
         """Number of test samples."""
-        return _n_samples(self.X_test)
+        return _num_samples(self.X_test)
 
     @property
     def sample_shape(self):

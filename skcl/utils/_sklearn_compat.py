@@ -7,19 +7,22 @@ module imports them from here so that one file absorbs the changes.
 import inspect
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, _num_samples, validate_data
 
 __all__ = [
     "HasMethods",
     "Interval",
     "StrOptions",
     "_fit_context",
+    "_num_samples",
+    "_safe_indexing",
     "check_sample_weight",
     "validate_data",
     "validate_params",
