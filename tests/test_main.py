@@ -60,3 +60,21 @@ def test_module_entry_point_help():
         check=True,
     ).stdout
     assert "--data" in out
+
+
+def test_demo_on_an_image_folder(capsys, tmp_path):
+    from PIL import Image
+
+    rng = np.random.RandomState(0)
+    for label in range(4):  # one quadrant lit per class
+        folder = tmp_path / f"class{label}"
+        folder.mkdir()
+        r, c = divmod(label, 2)
+        for i in range(25):
+            img = rng.randint(0, 40, (12, 12)).astype(np.uint8)
+            img[6 * r : 6 * r + 6, 6 * c : 6 * c + 6] = 220
+            Image.fromarray(img).save(folder / f"{i}.png")
+    main(["demo", "--data", str(tmp_path), "--epochs", "2", "--no-plot"])
+    out = capsys.readouterr().out
+    assert "image folder" in out and "100 images of shape (12, 12" in out
+    assert float(out.split("final average accuracy ")[1].split()[0]) > 0.7
