@@ -477,18 +477,19 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         present = np.isin(new_labels, y)
         onehot = (y[:, None] == new_labels[present][None, :]).astype(self.coef_.dtype)
         means = grad_coef(onehot, X) / onehot.sum(axis=0)[:, None]
-        # logit of a class = x . mean - ||mean||^2 / 2 (nearest class mean)
-        self._set_new_rows(
-            new_pos, present, means, -0.5 * np.einsum("ij,ij->i", means, means)
-        )
+        # intercept None: the nearest-class-mean logit x . m - ||m||^2 / 2 of
+        # the scaled row m (scaling the intercept linearly instead raised
+        # Split-Digits forgetting from 0.014 to 0.063 with weight aligning)
+        self._set_new_rows(new_pos, present, means, None)
 
     def _set_new_rows(self, new_pos, present, coef, intercept):
         """Write the initial rows of the new classes present in the batch.
 
-        The rows (and intercepts) are scaled so that their norms match the
-        mean norm of the rows of the older classes: an initialisation of
-        another scale (LDA rows of near-constant features, raw class means)
-        would otherwise dominate or vanish next to the trained rows.
+        The rows are scaled so that their norms match the mean norm of the
+        rows of the older classes: an initialisation of another scale (LDA
+        rows of near-constant features, raw class means) would otherwise
+        dominate or vanish next to the trained rows. ``intercept`` is scaled
+        with its row; ``None`` means ``-||row||^2 / 2`` of the scaled row.
         """
         if not present.any():
             return
@@ -497,7 +498,11 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         norms = np.linalg.norm(coef, axis=1)
         if old_norm > 0:
             scale = np.where(norms > 0, old_norm / np.maximum(norms, 1e-12), 0.0)
-            coef, intercept = coef * scale[:, None], intercept * scale
+            coef = coef * scale[:, None]
+            if intercept is not None:
+                intercept = intercept * scale
+        if intercept is None:
+            intercept = -0.5 * np.einsum("ij,ij->i", coef, coef)
         pos = new_pos[present]
         self.coef_[pos] = coef
         if self.fit_intercept:
