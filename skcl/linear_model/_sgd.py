@@ -133,9 +133,12 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         starting afresh.
     replay : object, default=None
         A replay memory from :mod:`skcl.mitigation` (e.g.
-        ``ClassBalancedReplay(max_size=200)``). Each mini-batch is mixed with
-        samples replayed from the memory; the memory is then updated with
-        the new batch. The fitted copy is ``replay_``.
+        ``ClassBalancedReplay(max_size=200)``). Each mini-batch of ``m`` new
+        rows is mixed with ``ceil(replay.replay_ratio * m)`` rows replayed
+        from the memory (the memory is told the labels of the new rows, so
+        class-balanced memories replay the classes the mini-batch lacks);
+        the memory is then updated with the new batch. The fitted copy is
+        ``replay_``.
     consolidation : object, default=None
         A penalty from :mod:`skcl.mitigation` (``EWCPenalty`` or
         ``DistillationPenalty``) that anchors the model learned on previous
@@ -620,7 +623,7 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         n_replay = int(np.ceil(replay.replay_ratio * yb.shape[0]))
         if n_replay == 0:
             return Xb, yb, wb
-        Xr, yr = replay.sample(n_replay, self._rng)
+        Xr, yr = replay.sample(n_replay, self._rng, present=self.classes_[yb])
         if yr.shape[0] == 0:
             return Xb, yb, wb
         Xr = Xr.astype(self.coef_.dtype, copy=False)

@@ -64,6 +64,45 @@ def _check_labels(y, n_samples):
     return y
 
 
+def _top_up_counts(n, classes, present, random_state, return_p=False):
+    """Rows to replay per class so that the mini-batch ends up class-balanced.
+
+    ``classes`` are the sorted labels the memory can replay and ``present``
+    the labels of the new rows the replayed ones will join (or None). With
+    ``K`` the number of distinct labels among both, every class should hold
+    ``(len(present) + n) / K`` rows of the mixed batch; each replayable class
+    gets a share of the ``n`` rows proportional to its deficit against that
+    level (a multinomial draw). In a class-incremental stream the new batch
+    holds only new classes, so the replay covers the old ones; when the batch
+    already holds every class (domain-incremental), the deficits are about
+    equal and the replay is about uniform over the classes. Without
+    ``present``, classes are drawn uniformly. Returns an int array aligned
+    with ``classes`` summing to ``n`` (0 when no class has a deficit), and
+    the class probabilities too if ``return_p``.
+    """
+    counts = np.zeros(classes.size, dtype=np.int64)
+    p = np.zeros(classes.size)
+    if n == 0 or classes.size == 0:
+        return (counts, p) if return_p else counts
+    if present is None or len(present) == 0:
+        p = np.full(classes.size, 1.0 / classes.size)
+    else:
+        labels, n_present = np.unique(np.asarray(present), return_counts=True)
+        level = (len(present) + n) / np.union1d(classes, labels).size
+        pos = np.searchsorted(classes, labels)
+        pos_ok = pos < classes.size
+        known = np.zeros(labels.size, dtype=bool)
+        known[pos_ok] = classes[pos[pos_ok]] == labels[pos_ok]
+        have = np.zeros(classes.size)
+        have[pos[known]] = n_present[known]
+        deficit = np.maximum(level - have, 0.0)
+        if deficit.sum() <= 0:
+            return (counts, p) if return_p else counts
+        p = deficit / deficit.sum()
+    counts = random_state.multinomial(n, p)
+    return (counts, p) if return_p else counts
+
+
 def _reservoir_slots(n_stored, n_seen, capacity, n_new, rs):
     """Vectorised Algorithm R for ``n_new`` items arriving after ``n_seen``.
 
@@ -320,7 +359,7 @@ class _BaseReplay(BaseEstimator):
         new = ~np.isin(keys(X), keys(self.X_))
         return X[new], y[new]
 
-    def sample(self, n, random_state=None):
+    def sample(self, n, random_state=None, present=None):
         """Draw up to ``n`` stored rows uniformly without replacement.
 
         Parameters
@@ -330,6 +369,9 @@ class _BaseReplay(BaseEstimator):
             buffer holds fewer.
         random_state : RandomState instance, int or None, default=None
             Source of randomness (the classifier passes its own).
+        present : array-like of shape (n_new,), default=None
+            Labels of the new rows the replayed rows will join. Ignored here:
+            the draw is uniform over the stored rows.
 
         Returns
         -------
@@ -338,13 +380,7 @@ class _BaseReplay(BaseEstimator):
         y : ndarray of shape (min(n, len(self)),)
             Their labels.
         """
-        n = _check_sample_size(n)
-        if not hasattr(self, "X_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} is empty and has never been "
-                "updated; call update() first (check len(buffer) before "
-                "sampling)."
-            )
+        n = self._check_sample(n)
         size = len(self)
         k = min(n, size)
         if k == 0:
@@ -352,6 +388,16 @@ class _BaseReplay(BaseEstimator):
         rs = check_random_state(random_state)
         idx = rs.choice(size, size=k, replace=False)
         return _take(self.X_, idx), self.y_[idx]
+
+    def _check_sample(self, n):
+        n = _check_sample_size(n)
+        if not hasattr(self, "X_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is empty and has never been "
+                "updated; call update() first (check len(buffer) before "
+                "sampling)."
+            )
+        return n
 
 
 # --------------------------------------------------------------------------
@@ -624,6 +670,57 @@ class ClassBalancedReplay(_BaseReplay):
                 f"row for each of the {n_classes} classes seen; raise max_size "
                 f"to at least {n_classes}, or set per_class with max_size=None."
             )
+
+    def sample(self, n, random_state=None, present=None):
+        """Draw up to ``n`` stored rows that make the mini-batch class-balanced.
+
+        Each class seen gets a share of the ``n`` rows proportional to how
+        far it falls short of an equal share of the mixed batch (the new rows
+        ``present`` plus the replayed ones): in a class-incremental stream,
+        rows of the old classes only. Within a class, rows are drawn
+        uniformly without replacement, so a class contributes at most the
+        rows it stores.
+
+        Parameters
+        ----------
+        n : int
+            Number of rows wanted, ``n >= 0``.
+        random_state : RandomState instance, int or None, default=None
+            Source of randomness (the classifier passes its own).
+        present : array-like of shape (n_new,), default=None
+            Labels of the new rows the replayed rows will join. None draws
+            the classes uniformly.
+
+        Returns
+        -------
+        X : {ndarray, sparse matrix} of shape (n_drawn, n_features)
+            Copies of the drawn rows, in the stored format and dtype;
+            ``n_drawn <= n``.
+        y : ndarray of shape (n_drawn,)
+            Their labels.
+        """
+        n = self._check_sample(n)
+        rs = check_random_state(random_state)
+        want, p = _top_up_counts(n, self.classes_, present, rs, return_p=True)
+        want = np.minimum(want, self.class_counts_)
+        # rows a class cannot give go to the other classes in deficit
+        for _ in range(self.classes_.size):
+            spare = (self.class_counts_ - want) * (p > 0)
+            left = n - int(want.sum())
+            if left == 0 or not spare.any():
+                break
+            q = p * (spare > 0)
+            want += np.minimum(rs.multinomial(left, q / q.sum()), spare)
+        if not want.any():
+            return _take(self.X_, []), self.y_[:0].copy()
+        # stored rows of each class, in classes_ order
+        order = np.argsort(np.searchsorted(self.classes_, self.y_), kind="stable")
+        start = np.concatenate([[0], np.cumsum(self.class_counts_)[:-1]])
+        idx = np.concatenate([
+            order[start[j] + rs.choice(self.class_counts_[j], want[j], replace=False)]
+            for j in np.flatnonzero(want)
+        ])
+        return _take(self.X_, idx), self.y_[idx]
 
     @staticmethod
     def _reservoir_index(kept_rows, kept_class, stored, y_pos, batch_counts,

@@ -37,6 +37,7 @@ def _final_accuracy(clf, digits):
         ClassBalancedReplay(max_size=200),
         ReservoirReplay(max_size=200),
         GaussianReplay(),
+        GaussianReplay(class_covariance=0.5),
     ],
 )
 def test_replay_reduces_forgetting(digits, replay):
@@ -47,6 +48,36 @@ def test_replay_reduces_forgetting(digits, replay):
     assert naive < 0.3
     assert with_replay > 0.8
     assert not hasattr(replay, "X_") and not hasattr(replay, "stats_")
+
+
+class _SpyReplay(ClassBalancedReplay):
+    """Records the ``present`` labels the classifier passes to ``sample``."""
+
+    calls = []
+
+    def sample(self, n, random_state=None, present=None):
+        _SpyReplay.calls.append((n, np.asarray(present).copy()))
+        return super().sample(n, random_state, present=present)
+
+
+def test_replay_is_told_the_labels_of_each_mini_batch(digits):
+    X, y = digits
+    _SpyReplay.calls.clear()
+    clf = ContinualSGDClassifier(replay=_SpyReplay(max_size=40), batch_size=16,
+                                 random_state=0)
+    clf.partial_fit(X[y < 2], y[y < 2])
+    _SpyReplay.calls.clear()
+    new = np.isin(y, [2, 3])
+    clf.partial_fit(X[new], y[new])
+    n_batches = int(np.ceil(new.sum() / 16))
+    assert len(_SpyReplay.calls) == n_batches
+    for n, present in _SpyReplay.calls:
+        assert 1 <= present.size <= 16 and set(present) <= {2, 3}
+        assert n == int(np.ceil(4.0 * present.size))
+    # the memory tops the mini-batches up with the classes they lack
+    # (an equal share of 16 + 16 rows is 8 per class: classes 2 and 3 have it)
+    Xr, yr = clf.replay_.sample(16, np.random.RandomState(0), present=np.repeat([2, 3], 8))
+    assert len(yr) == 16 and set(yr) <= {0, 1}
 
 
 def test_replay_buffer_is_fitted_state(tmp_path, digits):

@@ -84,3 +84,77 @@ def test_check_update_refuses_bad_labels_and_changes_nothing(rng):
             memory.update(X, bad, rng)
     assert_array_equal(memory.means_, means)
     assert len(memory) == len(y)
+
+
+def _two_shapes(rng, n=4000):
+    """Three classes with different covariances."""
+    y = rng.randint(0, 3, n)
+    covs = np.array([np.diag([1.0, 0.1, 0.5]), np.diag([0.1, 1.0, 0.5]),
+                     [[1.0, 0.8, 0], [0.8, 1.0, 0], [0, 0, 0.1]]])
+    X = np.empty((n, 3))
+    for c in range(3):
+        m = y == c
+        X[m] = 3.0 * c + rng.multivariate_normal(np.zeros(3), covs[c], m.sum())
+    return X, y
+
+
+def test_class_covariances_are_exact_and_order_free(rng):
+    X, y = _two_shapes(rng, 900)
+    a = GaussianReplay(class_covariance=0.5).update(X, y, rng)
+    b = GaussianReplay(class_covariance=0.5)
+    order = rng.permutation(len(y))
+    for part in np.array_split(order, 9):
+        b.update(X[part], y[part], rng)
+    for c in range(3):
+        expected = np.cov(X[y == c].T, bias=True)
+        assert_allclose(a.class_covariances_[c], expected, atol=1e-12)
+        assert_allclose(b.class_covariances_[c], expected, atol=1e-12)
+    # classes arriving later are inserted at their sorted position
+    c = GaussianReplay(class_covariance=1.0)
+    for label in (2, 0, 1):
+        c.update(X[y == label], y[y == label], rng)
+    assert_allclose(c.class_covariances_, a.class_covariances_, atol=1e-12)
+    with pytest.raises(AttributeError, match="class_covariance > 0"):
+        GaussianReplay().update(X, y, rng).class_covariances_
+
+
+@pytest.mark.parametrize("a", [0.0, 0.5, 1.0])
+def test_samples_have_the_mixed_covariance(rng, a):
+    X, y = _two_shapes(rng)
+    memory = GaussianReplay(shrinkage=0.0, n_noise=40000, class_covariance=a)
+    memory.update(X, y, rng)
+    Xs, ys = memory.sample(30000, rng)
+    for c in range(3):
+        expected = (1 - a) * memory.covariance_ + a * memory.class_covariances_[c] \
+            if a > 0 else memory.covariance_
+        got = np.cov((Xs[ys == c] - memory.means_[c]).T)
+        assert_allclose(got, expected, atol=0.08)
+
+
+def test_sample_tops_up_the_classes_the_batch_lacks(rng):
+    X, y = _two_shapes(rng, 600)
+    memory = GaussianReplay(class_covariance=0.5).update(X, y, rng)
+    Xs, ys = memory.sample(20, rng, present=np.full(10, 2))  # level 30 / 3
+    assert len(ys) == 20 and set(ys) == {0, 1}
+    Xs, ys = memory.sample(20, rng, present=np.full(40, 2))
+    assert set(ys) == {0, 1}
+    over = np.r_[np.zeros(50, int), 7]  # 0..2 known; 0 over-represented
+    assert 0 not in memory.sample(9, rng, present=over)[1]
+
+
+def test_class_covariance_must_be_set_before_the_first_update(rng, tmp_path):
+    X, y = _two_shapes(rng, 300)
+    memory = GaussianReplay().update(X, y, rng)
+    memory.set_params(class_covariance=0.5)
+    for call in (lambda: memory.update(X, y, rng), lambda: memory.check_update(X, y),
+                 lambda: memory.sample(3, rng)):
+        with pytest.raises(ValueError, match="before the first update"):
+            call()
+    assert len(memory) == 300
+    memory = GaussianReplay(class_covariance=0.5).update(X, y, rng)
+    joblib.dump(memory, tmp_path / "m.joblib")
+    back = joblib.load(tmp_path / "m.joblib")
+    assert_array_equal(back.sample(7, np.random.RandomState(2))[0],
+                       memory.sample(7, np.random.RandomState(2))[0])
+    back.update(X[:10], y[:10], rng)
+    assert len(back) == 310 and len(memory) == 300

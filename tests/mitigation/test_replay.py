@@ -4,6 +4,7 @@ import pickle
 
 import joblib
 import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ParameterGrid
 
 from skcl.mitigation import ClassBalancedReplay, ReservoirReplay
-from skcl.mitigation._replay import _reservoir_slots, _waterfill
+from skcl.mitigation._replay import _reservoir_slots, _top_up_counts, _waterfill
 
 BUFFERS = [
     ReservoirReplay(max_size=15),
@@ -455,3 +456,55 @@ def test_epochs_re_offering_rows_never_store_a_row_twice(make):
     stored = buffer.X_
     assert len(np.unique(stored, axis=0)) == len(stored) == 30
     assert buffer.n_seen_ <= 5 * 40
+
+
+# ------------------------------------------------ class-balanced mini-batches
+def test_top_up_counts_fill_the_missing_classes():
+    rs = np.random.RandomState(0)
+    classes = np.arange(10)
+    # class-incremental: the batch holds classes 8 and 9 only
+    present = np.repeat([8, 9], 16)
+    counts = _top_up_counts(128, classes, present, rs)
+    assert counts.sum() == 128 and not counts[8:].any()
+    # domain-incremental: every class in the batch, equally -> about uniform
+    counts = np.sum([_top_up_counts(100, classes, np.repeat(classes, 3), rs)
+                     for _ in range(200)], axis=0)
+    assert_allclose(counts / counts.sum(), 0.1, atol=0.01)
+    # no present labels -> uniform; labels the memory never saw count too
+    assert _top_up_counts(50, classes, None, rs).sum() == 50
+    counts = _top_up_counts(6, np.array([0, 1]), np.array([0, 0, 0, 0, 7, 7]), rs)
+    assert counts[1] == 6  # level (6 + 6) / 3 = 4: class 0 is full, 1 is not
+    # nothing to add when the batch over-represents every replayable class
+    over = np.r_[np.zeros(30, int), 5, 5]  # level (32 + 2) / 2 = 17 < 30
+    assert not _top_up_counts(2, np.array([0]), over, rs).any()
+    assert not _top_up_counts(0, classes, present, rs).any()
+
+
+def test_class_balanced_sample_replays_the_classes_the_batch_lacks():
+    rng = np.random.RandomState(0)
+    buffer = ClassBalancedReplay(max_size=80, selection="random")  # 20 per class
+    for c in range(4):
+        buffer.update(rng.rand(30, 3) + c, np.full(30, c), rng)
+    Xs, ys = buffer.sample(24, rng, present=np.repeat([2, 3], 12))
+    assert len(ys) == 24 and set(ys) <= {0, 1}
+    # rows are drawn without replacement and with their own labels
+    assert np.unique(Xs, axis=0).shape[0] == 24
+    for row, label in zip(Xs, ys):
+        match = np.flatnonzero(np.all(buffer.X_ == row, axis=1))
+        assert buffer.y_[match[0]] == label
+    # a class cannot give more rows than it stores: the others in deficit
+    # make up for it, and when they are exhausted fewer rows come back
+    Xs, ys = buffer.sample(50, rng, present=np.repeat(3, 40))
+    assert len(ys) == 50 and set(ys) <= {0, 1, 2}
+    assert np.bincount(ys).max() <= 20 and np.unique(Xs, axis=0).shape[0] == 50
+    Xs, ys = buffer.sample(50, rng, present=np.repeat([0, 3], [30, 40]))
+    assert len(ys) == 40 and set(ys) == {1, 2}
+    assert np.unique(Xs, axis=0).shape[0] == 40
+
+
+def test_reservoir_sample_ignores_present():
+    rng = np.random.RandomState(0)
+    buffer = ReservoirReplay(max_size=20).update(rng.rand(20, 2), np.repeat([0, 1], 10), rng)
+    a = buffer.sample(8, np.random.RandomState(3), present=np.zeros(5, int))
+    b = buffer.sample(8, np.random.RandomState(3))
+    assert_array_equal(a[0], b[0])
