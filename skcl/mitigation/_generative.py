@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_random_state
 
-from ..utils._sklearn_compat import Interval
 from ..utils._growth import insert_rows
+from ..utils._sklearn_compat import Interval
 from ._replay import _check_labels, _check_sample_size, _top_up_counts
 
 __all__ = ["GaussianReplay"]
@@ -336,13 +336,15 @@ class GaussianReplay(BaseEstimator):
         c = np.repeat(seen, counts)
         bank = self._noise(rs)
         a = float(self.class_covariance)
-        X = self.means_[c] + np.sqrt(1.0 - a) * bank[rs.randint(bank.shape[0], size=c.size)]
-        if a > 0:
+        noise = bank[rs.randint(bank.shape[0], size=c.size)]
+        X = self.means_[c] + np.sqrt(1.0 - a) * noise
+        if a > 0:  # rows are grouped by class: one draw per class
             start = 0
             for j, k in zip(seen, counts):
                 if k:
                     own = self._class_noise(j, rs)
-                    X[start : start + k] += np.sqrt(a) * own[rs.randint(own.shape[0], size=k)]
+                    noise = own[rs.randint(own.shape[0], size=k)]
+                    X[start : start + k] += np.sqrt(a) * noise
                     start += k
         return X.astype(self._dtype, copy=False), self.classes_[c]
 

@@ -76,7 +76,8 @@ def test_replay_is_told_the_labels_of_each_mini_batch(digits):
         assert n == int(np.ceil(4.0 * present.size))
     # the memory tops the mini-batches up with the classes they lack
     # (an equal share of 16 + 16 rows is 8 per class: classes 2 and 3 have it)
-    Xr, yr = clf.replay_.sample(16, np.random.RandomState(0), present=np.repeat([2, 3], 8))
+    present = np.repeat([2, 3], 8)
+    Xr, yr = clf.replay_.sample(16, np.random.RandomState(0), present=present)
     assert len(yr) == 16 and set(yr) <= {0, 1}
 
 

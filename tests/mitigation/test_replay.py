@@ -4,11 +4,11 @@ import pickle
 
 import joblib
 import numpy as np
-from numpy.testing import assert_allclose, assert_array_equal
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -504,7 +504,8 @@ def test_class_balanced_sample_replays_the_classes_the_batch_lacks():
 
 def test_reservoir_sample_ignores_present():
     rng = np.random.RandomState(0)
-    buffer = ReservoirReplay(max_size=20).update(rng.rand(20, 2), np.repeat([0, 1], 10), rng)
+    buffer = ReservoirReplay(max_size=20)
+    buffer.update(rng.rand(20, 2), np.repeat([0, 1], 10), rng)
     a = buffer.sample(8, np.random.RandomState(3), present=np.zeros(5, int))
     b = buffer.sample(8, np.random.RandomState(3))
     assert_array_equal(a[0], b[0])
