@@ -444,6 +444,10 @@ def memory_held(est, n_train_rows=None, n_features=None):
             if replay.class_covariance > 0:
                 floats += replay.class_covariances_.size
                 what.append("one covariance per class")
+            # the noise banks are kept between calls (and pickled) too
+            banks = [replay._bank, *replay._class_banks.values()]
+            floats += sum(b.noise.size for b in banks if b is not None)
+            what.append("noise banks")
     cons = getattr(est, "consolidation_", None)
     if cons is not None:
         n = sum(np.size(v) for k, v in vars(cons).items()

@@ -1,6 +1,8 @@
 """Multinomial logistic regression trained by mini-batch SGD, for streams."""
 
 import copy
+import functools
+import inspect
 import warnings
 from numbers import Integral, Real
 
@@ -45,6 +47,19 @@ _STATE_ATTRS = (
     "_rng",
     "_task_new_classes",
 )
+
+
+@functools.lru_cache(maxsize=None)
+def _sample_takes_present(replay_type):
+    """Whether ``replay_type.sample`` accepts the ``present`` keyword (memories
+    written for the first version of the replay protocol do not)."""
+    try:
+        params = inspect.signature(replay_type.sample).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+    return "present" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
 
 
 def _auto_learning_rate(X):
@@ -134,11 +149,11 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
     replay : object, default=None
         A replay memory from :mod:`skcl.mitigation` (e.g.
         ``ClassBalancedReplay(max_size=200)``). Each mini-batch of ``m`` new
-        rows is mixed with ``ceil(replay.replay_ratio * m)`` rows replayed
-        from the memory (the memory is told the labels of the new rows, so
-        class-balanced memories replay the classes the mini-batch lacks);
-        the memory is then updated with the new batch. The fitted copy is
-        ``replay_``.
+        rows is mixed with up to ``ceil(replay.replay_ratio * m)`` rows
+        replayed from the memory (the memory is told the labels of the new
+        rows, so class-balanced memories replay the classes the mini-batch
+        lacks); the memory is then updated with the new batch. The fitted
+        copy is ``replay_``.
     consolidation : object, default=None
         A penalty from :mod:`skcl.mitigation` (``EWCPenalty`` or
         ``DistillationPenalty``) that anchors the model learned on previous
@@ -623,7 +638,10 @@ class ContinualSGDClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimat
         n_replay = int(np.ceil(replay.replay_ratio * yb.shape[0]))
         if n_replay == 0:
             return Xb, yb, wb
-        Xr, yr = replay.sample(n_replay, self._rng, present=self.classes_[yb])
+        if _sample_takes_present(type(replay)):
+            Xr, yr = replay.sample(n_replay, self._rng, present=self.classes_[yb])
+        else:  # a memory written for the protocol without ``present``
+            Xr, yr = replay.sample(n_replay, self._rng)
         if yr.shape[0] == 0:
             return Xb, yb, wb
         Xr = Xr.astype(self.coef_.dtype, copy=False)

@@ -98,9 +98,10 @@ class GaussianReplay(BaseEstimator):
     with the batch, and the first :meth:`sample` after it a Cholesky
     factorisation and the noise bank (``n_noise x d x d``), plus the same for
     each class that got rows; then a sample of ``n`` rows costs ``n x d``.
-    A bank is redrawn only when the variances it was drawn from moved by
-    more than 1% (of the largest): training epochs that re-offer the same
-    rows do not redraw it.
+    A bank is redrawn only when its covariance has moved by more than 1% (in
+    Frobenius norm, summed over the updates since the draw) or ``shrinkage``
+    / ``n_noise`` changed: training epochs that re-offer the same rows leave
+    a class covariance unchanged and do not redraw its bank.
     This is pseudo-rehearsal with Gaussian prototypes, close to PASS's
     prototype augmentation (Zhu et al., 2021) with full covariances instead
     of isotropic noise.
@@ -254,51 +255,43 @@ class GaussianReplay(BaseEstimator):
         self._validate_params()
         X, y = self._check_batch(X, y)
         self._check_class_covariance()
-        fitted = hasattr(self, "stats_")
-        if fitted:
-            old_classes = self.classes_.copy()
-            old_counts = self.class_counts_.copy()
-            old_means = self.means_.copy()
-            self.stats_.partial_fit(X, y)  # transactional: unchanged on error
-        else:
-            self.stats_ = StreamingLDAClassifier().partial_fit(X, y)
+        d = X.shape[1]
+        if not hasattr(self, "stats_"):
+            stats = StreamingLDAClassifier().partial_fit(X, y)
+            scatter = None
+            if self.class_covariance > 0:
+                empty = stats.classes_[:0]
+                scatter, _ = _merged_class_scatter(
+                    X, y, stats.classes_, empty, None, None, np.zeros((0, d, d))
+                )
+            self.stats_ = stats
             self._dtype = X.dtype  # float32 kept, else float64
-            self._class_scatter = None
+            self._class_scatter = scatter
             self._bank = None
             self._class_banks = {}
-        if self.class_covariance > 0:
-            if not fitted:
-                old_classes, old_counts, old_means = self.classes_[:0], None, None
-            self._merge_class_scatter(X, y, old_classes, old_counts, old_means)
-        return self
-
-    def _merge_class_scatter(self, X, y, old_classes, old_counts, old_means):
-        """Add the batch to the per-class scatter matrices (Chan et al.'s
-        pairwise merge, one ``d x d`` product per class of the batch)."""
-        d = self.n_features_in_
-        X = X.toarray() if sp.issparse(X) else X
-        labels, inverse = np.unique(y, return_inverse=True)
-        increments = []
-        for j, label in enumerate(labels):
-            rows = np.asarray(X[inverse == j], dtype=np.float64)
-            batch_mean = rows.mean(axis=0)
-            centered = rows - batch_mean
-            inc = centered.T @ centered
-            i = np.searchsorted(old_classes, label)
-            if i < old_classes.size and old_classes[i] == label and old_counts[i] > 0:
-                n_a, n_b = old_counts[i], rows.shape[0]
-                delta = batch_mean - old_means[i]
-                inc += (n_a * n_b / (n_a + n_b)) * np.outer(delta, delta)
-            increments.append(inc)
-        scatter = self._class_scatter
-        if scatter is None:
-            scatter = np.zeros((0, d, d))
-        new_pos = np.flatnonzero(~np.isin(self.classes_, old_classes))
-        if new_pos.size:
-            scatter = insert_rows(scatter, new_pos)
-        for label, inc in zip(labels, increments):
-            scatter[np.searchsorted(self.classes_, label)] += inc
+            return self
+        old_stats = dict(vars(self.stats_))  # partial_fit assigns new arrays
+        old_classes, old_counts = self.classes_, self.class_counts_
+        old_means, old_cov = self.means_, self.covariance_
+        try:
+            self.stats_.partial_fit(X, y)
+            scatter, class_drift = None, {}
+            if self._class_scatter is not None:  # kept once started, whatever a is
+                scatter, class_drift = _merged_class_scatter(
+                    X, y, self.classes_, old_classes, old_counts, old_means,
+                    self._class_scatter,
+                )
+        except BaseException:  # the memory stays exactly as it was
+            self.stats_.__dict__.clear()
+            self.stats_.__dict__.update(old_stats)
+            raise
         self._class_scatter = scatter
+        if self._bank is not None:
+            self._bank.drift += linalg.norm(self.covariance_ - old_cov)
+        for label, drift in class_drift.items():
+            if label in self._class_banks:
+                self._class_banks[label].drift += drift
+        return self
 
     def sample(self, n, random_state=None, present=None):
         """Draw ``n`` pseudo-samples that make the mini-batch class-balanced.
@@ -353,37 +346,86 @@ class GaussianReplay(BaseEstimator):
 
         Drawing ``L z`` costs ``d * d`` per row; a bank of ``n_noise`` rows
         makes a sample cost ``d`` per row. The bank is redrawn when the
-        covariance it came from has moved (see ``_stale``).
+        covariance has moved since it was drawn (see ``_NoiseBank``).
         """
-        cov = self.covariance_
-        diag = np.diag(cov).copy()
-        if self._bank is None or _stale(self._bank[0], diag):
-            L = _shrunk_factor(cov, self.shrinkage)
-            Z = rs.standard_normal((self.n_noise, self.n_features_in_))
-            self._bank = (diag, Z @ L.T)
-        return self._bank[1]
+        key = (self.shrinkage, self.n_noise)
+        if self._bank is None or self._bank.stale(key):
+            self._bank = _NoiseBank(self.covariance_, key, rs)
+        return self._bank.noise
 
     def _class_noise(self, j, rs):
         """Noise bank of the covariance of class ``classes_[j]``."""
         label = self.classes_[j]
-        count = max(self.class_counts_[j], 1.0)
-        diag = np.diag(self._class_scatter[j]) / count
-        entry = self._class_banks.get(label)
-        if entry is None or _stale(entry[0], diag):
-            L = _shrunk_factor(self._class_scatter[j] / count, self.shrinkage)
-            Z = rs.standard_normal((max(1, self.n_noise // 16), self.n_features_in_))
-            entry = self._class_banks[label] = (diag, Z @ L.T)
-        return entry[1]
+        key = (self.shrinkage, max(1, self.n_noise // 16))
+        bank = self._class_banks.get(label)
+        if bank is None or bank.stale(key):
+            cov = self._class_scatter[j] / max(self.class_counts_[j], 1.0)
+            bank = self._class_banks[label] = _NoiseBank(cov, key, rs)
+        return bank.noise
 
 
-def _stale(drawn_diag, diag, rtol=0.01):
-    """Whether a noise bank drawn when the covariance had diagonal
-    ``drawn_diag`` must be redrawn now that it is ``diag``: some variance
-    moved by more than ``rtol`` of the largest. Epochs that re-offer the same
-    rows leave a class covariance unchanged, so its bank is kept; new data
-    moves it and the bank follows."""
-    scale = max(float(np.max(np.abs(diag))), 1e-300)
-    return float(np.max(np.abs(diag - drawn_diag))) > rtol * scale
+class _NoiseBank:
+    """``n_rows`` noise vectors ``L z`` for a covariance, and how far the
+    covariance has moved since they were drawn.
+
+    ``drift`` accumulates the Frobenius norm of every change of the
+    covariance (``update`` adds it); the bank is stale once the drift passes
+    ``rtol`` times the norm of the covariance it was drawn from, or when
+    ``shrinkage`` / ``n_noise`` changed. Epochs that re-offer the same rows
+    leave a class covariance unchanged, so its bank is kept.
+    """
+
+    rtol = 0.01
+
+    def __init__(self, cov, key, rs):
+        shrinkage, n_rows = key
+        L = _shrunk_factor(cov, shrinkage)
+        self.noise = rs.standard_normal((n_rows, cov.shape[0])) @ L.T
+        self.key = key
+        self.norm = float(linalg.norm(cov))
+        self.drift = 0.0
+
+    def stale(self, key):
+        return key != self.key or self.drift > self.rtol * max(self.norm, 1e-300)
+
+
+def _merged_class_scatter(X, y, classes, old_classes, old_counts, old_means,
+                          old_scatter):
+    """Per-class scatter matrices after merging a batch (Chan et al.'s
+    pairwise update, one ``d x d`` product per class of the batch).
+
+    ``classes`` are the classes after the update (sorted), ``old_*`` the
+    state before it. Returns the scatter array (``old_scatter`` updated in
+    place when no class is new, once everything that can fail is done) and,
+    per label of the batch that existed before, the Frobenius norm of the
+    change of its covariance.
+    """
+    X = X.toarray() if sp.issparse(X) else X
+    labels, inverse = np.unique(y, return_inverse=True)
+    increments, drift = [], {}
+    for j, label in enumerate(labels):
+        rows = np.asarray(X[inverse == j], dtype=np.float64)
+        n_b = rows.shape[0]
+        batch_mean = rows.mean(axis=0)
+        centered = rows - batch_mean
+        inc = centered.T @ centered
+        i = np.searchsorted(old_classes, label)
+        if i < old_classes.size and old_classes[i] == label and old_counts[i] > 0:
+            n_a = old_counts[i]
+            delta = batch_mean - old_means[i]
+            inc += (n_a * n_b / (n_a + n_b)) * np.outer(delta, delta)
+            # new cov - old cov = inc / n - S (1 / n_a - 1 / n), n = n_a + n_b
+            S = old_scatter[i]
+            change = inc / (n_a + n_b) - S * (1.0 / n_a - 1.0 / (n_a + n_b))
+            drift[label] = float(linalg.norm(change))
+        increments.append(inc)
+    scatter = old_scatter
+    new_pos = np.flatnonzero(~np.isin(classes, old_classes))
+    if new_pos.size:
+        scatter = insert_rows(old_scatter, new_pos)
+    for label, inc in zip(labels, increments):
+        scatter[np.searchsorted(classes, label)] += inc
+    return scatter, drift
 
 
 def _shrunk_factor(cov, shrinkage):

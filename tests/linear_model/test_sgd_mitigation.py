@@ -151,3 +151,21 @@ def test_penalty_without_end_task_has_no_effect(blobs):
         a.end_task()
     a.end_task(X[y >= 2], y[y >= 2])
     assert a.consolidation_.n_tasks_ == 1
+
+
+class _FirstProtocolReplay(ClassBalancedReplay):
+    """A memory written for the first protocol: ``sample(n, random_state)``."""
+
+    def sample(self, n, random_state=None):
+        return super().sample(n, random_state)
+
+
+def test_memories_without_present_still_work(digits):
+    X, y = digits
+    clf = ContinualSGDClassifier(replay=_FirstProtocolReplay(max_size=40),
+                                 random_state=0)
+    for c in (0, 2, 4):
+        mask = np.isin(y, [c, c + 1])
+        clf.partial_fit(X[mask], y[mask])
+    assert set(clf.replay_.y_) == {0, 1, 2, 3, 4, 5}
+    assert clf.score(X[y < 2], y[y < 2]) > 0.5

@@ -158,3 +158,57 @@ def test_class_covariance_must_be_set_before_the_first_update(rng, tmp_path):
                        memory.sample(7, np.random.RandomState(2))[0])
     back.update(X[:10], y[:10], rng)
     assert len(back) == 310 and len(memory) == 300
+
+
+def test_class_scatter_is_kept_while_class_covariance_is_switched_off(rng):
+    # Regression (review): rows offered while class_covariance was 0 were
+    # missing from the per-class scatter, and new classes misaligned it.
+    X, y = _two_shapes(rng, 900)
+    memory = GaussianReplay(class_covariance=0.5)
+    memory.update(X[y != 1], y[y != 1], rng)
+    memory.set_params(class_covariance=0.0).update(X[y == 1], y[y == 1], rng)
+    memory.set_params(class_covariance=0.5)
+    for c in range(3):
+        assert_allclose(memory.class_covariances_[c], np.cov(X[y == c].T, bias=True),
+                        atol=1e-12)
+    assert set(memory.sample(30, rng)[1]) == {0, 1, 2}
+
+
+def test_noise_bank_follows_a_change_of_correlation(rng):
+    # Regression (review): staleness was judged on the variances only.
+    cov0 = np.array([[1.0, 0.9], [0.9, 1.0]])
+    X0 = rng.multivariate_normal([0, 0], cov0, 3000)
+    X1 = rng.multivariate_normal([5, 5], cov0 * [[1, -1], [-1, 1]], 3000)
+    memory = GaussianReplay(shrinkage=0.0)
+    memory.update(X0, np.zeros(3000, int), rng)
+    memory.sample(10, rng)  # draws the bank for the +0.9 covariance
+    memory.update(X1, np.ones(3000, int), rng)
+    Xs, ys = memory.sample(20000, rng)
+    noise = Xs - memory.means_[ys]
+    assert_allclose(np.cov(noise.T), memory.covariance_, atol=0.05)
+    memory.set_params(n_noise=8).sample(1, rng)
+    assert memory._bank.noise.shape == (8, 2)
+
+
+def test_update_failing_after_the_statistics_leaves_the_memory_unchanged(
+        rng, monkeypatch):
+    # Regression (review): stats_ was committed before the per-class scatter.
+    import pickle
+
+    import skcl.mitigation._generative as gen
+
+    X, y = _two_shapes(rng, 600)
+    memory = GaussianReplay(class_covariance=0.5).update(X[y < 2], y[y < 2], rng)
+    before = pickle.dumps(memory)
+
+    def fail(*args, **kwargs):
+        raise MemoryError("no room for one more d x d matrix")
+
+    monkeypatch.setattr(gen, "insert_rows", fail)
+    with pytest.raises(MemoryError):
+        memory.update(X[y == 2], y[y == 2], rng)
+    assert pickle.dumps(memory) == before
+    monkeypatch.undo()
+    memory.update(X[y == 2], y[y == 2], rng)
+    assert_allclose(memory.class_covariances_[2], np.cov(X[y == 2].T, bias=True),
+                    atol=1e-12)
