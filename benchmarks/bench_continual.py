@@ -61,15 +61,9 @@ from sklearn.utils import check_random_state
 
 from skcl.datasets import load_digits_images, load_mnist
 from skcl.discriminant_analysis import StreamingLDAClassifier
-from skcl.evaluation import evaluate_stream
+from skcl.evaluation import _compute_metrics, evaluate_stream
 from skcl.image import PatchKMeansFeatures
 from skcl.linear_model import ContinualSGDClassifier
-from skcl.metrics import (
-    average_accuracy,
-    average_forgetting,
-    average_incremental_accuracy,
-    backward_transfer,
-)
 from skcl.mitigation import (
     ClassBalancedReplay,
     DistillationPenalty,
@@ -516,12 +510,7 @@ def run_cumulative(strategy, seed, stream):
     rows, floats, what = memory_held(None, X.shape[0], X.shape[1])
     return {
         "accuracy_matrix": A,
-        "metrics": {
-            "average_accuracy": float(average_accuracy(A)),
-            "average_forgetting": float(average_forgetting(A)),
-            "backward_transfer": float(backward_transfer(A)),
-            "average_incremental_accuracy": float(average_incremental_accuracy(A)),
-        },
+        "metrics": _compute_metrics(A, None),  # as evaluate_stream does
         "fit_time": fit_time,
         "score_time": score_time,
         "memory": (rows, floats, what),

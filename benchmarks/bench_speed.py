@@ -104,6 +104,21 @@ def batches(n, batch_size):
 # ----------------------------------------------------------------------------
 # runners: each returns a dict of measurements for one pass
 # ----------------------------------------------------------------------------
+def final_measurements(predict, y_test, n_learned, learn_time, acc_early):
+    """Time ``predict()`` on the test set; the measurements of a pass."""
+    t0 = time.perf_counter()
+    pred = np.asarray(predict())
+    predict_time = time.perf_counter() - t0
+    return {
+        "n_learned": n_learned,
+        "learn_seconds": learn_time,
+        "predict_seconds": predict_time,
+        "n_predicted": len(y_test),
+        "acc_early": acc_early,
+        "acc_final": float(np.mean(pred == y_test)),
+    }
+
+
 def run_sklearn_like(make_model, X, y, X_test, y_test, batch_size, classes_first,
                      trace_memory=False):
     """One pass of partial_fit; scoring at EARLY samples is excluded from timing."""
@@ -127,17 +142,9 @@ def run_sklearn_like(make_model, X, y, X_test, y_test, batch_size, classes_first
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         return {"tracemalloc_peak_bytes": peak, "rss_growth_bytes": rss1 - rss0}
-    t0 = time.perf_counter()
-    pred = model.predict(X_test)
-    predict_time = time.perf_counter() - t0
-    return {
-        "n_learned": n,
-        "learn_seconds": learn_time,
-        "predict_seconds": predict_time,
-        "n_predicted": X_test.shape[0],
-        "acc_early": acc_early,
-        "acc_final": float(np.mean(pred == y_test)),
-    }
+    return final_measurements(
+        lambda: model.predict(X_test), y_test, n, learn_time, acc_early
+    )
 
 
 def run_numpy_reference(X, y, X_test, y_test, batch_size, trace_memory=False,
@@ -181,17 +188,9 @@ def run_numpy_reference(X, y, X_test, y_test, batch_size, trace_memory=False,
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         return {"tracemalloc_peak_bytes": peak}
-    t0 = time.perf_counter()
-    pred = predict(X_test)
-    predict_time = time.perf_counter() - t0
-    return {
-        "n_learned": n,
-        "learn_seconds": learn_time,
-        "predict_seconds": predict_time,
-        "n_predicted": X_test.shape[0],
-        "acc_early": acc_early,
-        "acc_final": float(np.mean(pred == y_test)),
-    }
+    return final_measurements(
+        lambda: predict(X_test), y_test, n, learn_time, acc_early
+    )
 
 
 def run_river(X, y, X_test, y_test, trace_memory=False):
@@ -220,20 +219,13 @@ def run_river(X, y, X_test, y_test, trace_memory=False):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         return {"tracemalloc_peak_bytes": peak}
-    t0 = time.perf_counter()
-    pred = [model.predict_one(x) for x in test_rows]
-    predict_time = time.perf_counter() - t0
-    acc_final = float(np.mean(np.asarray(pred) == y_test))
+    out = final_measurements(
+        lambda: [model.predict_one(x) for x in test_rows], y_test, len(rows),
+        learn_time, acc_early,
+    )
     if len(rows) == EARLY:
-        acc_early = acc_final
-    return {
-        "n_learned": len(rows),
-        "learn_seconds": learn_time,
-        "predict_seconds": predict_time,
-        "n_predicted": len(test_rows),
-        "acc_early": acc_early,
-        "acc_final": acc_final,
-    }
+        out["acc_early"] = out["acc_final"]
+    return out
 
 
 def vw_lines(X, y=None):
@@ -272,20 +264,11 @@ def run_vw(X, y, X_test, y_test, batch_size):
         if start < EARLY <= stop:
             acc_early = float(np.mean(predict() == y_test))
     rss1 = rss_bytes()
-    t0 = time.perf_counter()
-    pred = predict()
-    predict_time = time.perf_counter() - t0
+    out = final_measurements(predict, y_test, len(lines), learn_time, acc_early)
     ws.finish()
-    return {
-        "n_learned": len(lines),
-        "learn_seconds": learn_time,
-        "predict_seconds": predict_time,
-        "n_predicted": len(test_lines),
-        "acc_early": acc_early,
-        "acc_final": float(np.mean(pred == y_test)),
-        "rss_growth_bytes": rss1 - rss0,
-        "text_format_seconds_excluded": format_seconds,
-    }
+    out.update(rss_growth_bytes=rss1 - rss0,
+               text_format_seconds_excluded=format_seconds)
+    return out
 
 
 # ----------------------------------------------------------------------------

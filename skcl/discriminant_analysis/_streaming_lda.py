@@ -8,6 +8,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from skcl.neighbors._nearest_class_mean import _BaseClassMeans, _update_class_means
+from skcl.utils._growth import insert_rows
 from skcl.utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["StreamingLDAClassifier"]
@@ -165,6 +166,15 @@ class StreamingLDAClassifier(_BaseClassMeans):
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
         """Validate, compute the new state, then assign it."""
+        state = self._merged_state(X, y, classes, sample_weight, reset)
+        self._assign(state)
+        return self
+
+    def _merged_state(self, X, y, classes, sample_weight, reset):
+        """The state after merging the batch, without assigning it: the dict
+        of :func:`_update_class_means` plus the weighted, class-centred rows
+        (``"centered"``), the mean-shift terms (``"shift"``) and the new
+        pooled ``"covariance"``."""
         state = _update_class_means(
             self,
             X,
@@ -200,15 +210,18 @@ class StreamingLDAClassifier(_BaseClassMeans):
                 "The batch makes the covariance non-finite (overflow); "
                 "rescale the features."
             )
+        state.update(centered=centered, shift=shift, covariance=covariance)
+        return state
+
+    def _assign(self, state):
         self.classes_ = state["classes"]
         self.class_count_ = state["counts"]
         self.means_ = state["means"]
-        self.covariance_ = covariance
+        self.covariance_ = state["covariance"]
         # a new (empty) cache: the solve is redone lazily at the next use.
         # It is a container mutated in place so that predict does not change
         # the estimator's __dict__.
         self._solution_cache = {}
-        return self
 
     # -- the linear discriminant (lazy) -----------------------------------
 
@@ -266,3 +279,33 @@ class StreamingLDAClassifier(_BaseClassMeans):
         coef, intercept = self._solution()
         X = self._validate_X(X)
         return safe_sparse_dot(X, coef.T, dense_output=True) + intercept
+
+
+class _ClassScatterLDA(StreamingLDAClassifier):
+    """A :class:`StreamingLDAClassifier` that also keeps one scatter matrix
+    per class, ``class_scatter_`` of shape ``(n_classes, d, d)``, merged with
+    the same pairwise update as the pooled one (the pooled scatter is their
+    sum). Used by :class:`~skcl.mitigation.GaussianReplay`; private.
+
+    Every allocation happens before anything is assigned, so a rejected or
+    failed batch leaves the statistics as they were; the old classes'
+    matrices are then updated in place.
+    """
+
+    def _partial_fit(self, X, y, classes, sample_weight, reset):
+        state = self._merged_state(X, y, classes, sample_weight, reset)
+        centered, shift = state["centered"], state["shift"]
+        sample_rows = state["sample_rows"]
+        increments = []
+        for k, row in enumerate(state["rows"]):
+            rows = centered[sample_rows == row]
+            increments.append(rows.T @ rows + np.outer(shift[k], shift[k]))
+        d = centered.shape[1]
+        scatter = np.zeros((0, d, d)) if reset else self.class_scatter_
+        if state["new_positions"].size:
+            scatter = insert_rows(scatter, state["new_positions"])
+        self._assign(state)
+        for row, inc in zip(state["rows"], increments):
+            scatter[row] += inc
+        self.class_scatter_ = scatter
+        return self

@@ -61,6 +61,26 @@ def _crop(X, shape, out_hw, padding, mode, fill, off_y, off_x):
     return out.reshape(n, oh * ow * c)
 
 
+def _check_crop(estimator, X, reset, padding=0):
+    """Validate images and the crop ``size`` against the (padded) image.
+
+    Returns ``(X, (h, w, c), (crop_h, crop_w))``.
+    """
+    X, shape = check_images(estimator, X, reset=reset)
+    h, w, _ = shape
+    out_hw = resolve_size(estimator.size, "size", (h, w))
+    ph, pw = h + 2 * padding, w + 2 * padding
+    if out_hw[0] > ph or out_hw[1] > pw:
+        where = f"image ({h}, {w})"
+        if padding:
+            where = f"padded image ({ph}, {pw}) = {where} + 2*padding ({padding})"
+        raise ValueError(
+            f"Crop size {out_hw} is larger than the {where} "
+            f"(n_features={X.shape[1]})."
+        )
+    return X, shape, out_hw
+
+
 class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
     """Pad-then-crop augmentation for flattened images.
 
@@ -151,18 +171,6 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.random_state = random_state
 
-    def _check(self, X, reset):
-        X, shape = check_images(self, X, reset=reset)
-        h, w, _ = shape
-        out_hw = resolve_size(self.size, "size", (h, w))
-        ph, pw = h + 2 * self.padding, w + 2 * self.padding
-        if out_hw[0] > ph or out_hw[1] > pw:
-            raise ValueError(
-                f"Crop size {out_hw} is larger than the padded image "
-                f"({ph}, {pw}) = image ({h}, {w}) + 2*padding ({self.padding})."
-            )
-        return X, shape, out_hw
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the images (the transformer learns nothing).
@@ -179,7 +187,7 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        _, shape, _ = self._check(X, reset=True)
+        _, shape, _ = _check_crop(self, X, reset=True, padding=self.padding)
         self.image_shape_ = shape
         self._reset_augment_rng()
         return self
@@ -200,7 +208,7 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, crop_h * crop_w * channels)
             Random crops, flattened.
         """
-        X, shape, out_hw = self._check(X, reset=True)
+        X, shape, out_hw = _check_crop(self, X, reset=True, padding=self.padding)
         self.image_shape_ = shape
         rng = self._augment_rng()
         n = X.shape[0]
@@ -225,7 +233,7 @@ class RandomCrop(AugmenterMixin, TransformerMixin, BaseEstimator):
             Center crops of the padded images, flattened.
         """
         check_is_fitted(self)
-        X, shape, out_hw = self._check(X, reset=False)
+        X, shape, out_hw = _check_crop(self, X, reset=False, padding=self.padding)
         h, w, _ = shape
         n = X.shape[0]
         off_y = np.full(n, (h + 2 * self.padding - out_hw[0]) // 2)
@@ -284,17 +292,6 @@ class CenterCrop(TransformerMixin, BaseEstimator):
         self.size = size
         self.image_shape = image_shape
 
-    def _check(self, X, reset):
-        X, shape = check_images(self, X, reset=reset)
-        h, w, _ = shape
-        out_hw = resolve_size(self.size, "size", (h, w))
-        if out_hw[0] > h or out_hw[1] > w:
-            raise ValueError(
-                f"Crop size {out_hw} is larger than the image ({h}, {w}) "
-                f"(n_features={X.shape[1]})."
-            )
-        return X, shape, out_hw
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the images (the transformer learns nothing).
@@ -311,7 +308,7 @@ class CenterCrop(TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        _, shape, _ = self._check(X, reset=True)
+        _, shape, _ = _check_crop(self, X, reset=True)
         self.image_shape_ = shape
         return self
 
@@ -329,7 +326,7 @@ class CenterCrop(TransformerMixin, BaseEstimator):
             Center crops, flattened.
         """
         check_is_fitted(self)
-        X, shape, out_hw = self._check(X, reset=False)
+        X, shape, out_hw = _check_crop(self, X, reset=False)
         h, w, c = shape
         top, left = (h - out_hw[0]) // 2, (w - out_hw[1]) // 2
         images = X.reshape(X.shape[0], h, w, c)

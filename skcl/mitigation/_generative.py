@@ -3,13 +3,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import linalg
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_random_state
 
-from ..utils._growth import insert_rows
 from ..utils._sklearn_compat import Interval
 from ._replay import _check_labels, _check_sample_size, _top_up_counts
 
@@ -171,12 +169,12 @@ class GaussianReplay(BaseEstimator):
     @property
     def class_covariances_(self):
         """Covariance of each class, shape (n_classes, n_features, n_features)."""
-        if getattr(self, "_class_scatter", None) is None:
+        if not hasattr(getattr(self, "stats_", None), "class_scatter_"):
             raise AttributeError(
                 "class_covariances_ exists only when class_covariance > 0."
             )
         counts = np.maximum(self.class_counts_, 1.0)
-        return self._class_scatter / counts[:, None, None]
+        return self.stats_.class_scatter_ / counts[:, None, None]
 
     @property
     def class_counts_(self):
@@ -227,7 +225,7 @@ class GaussianReplay(BaseEstimator):
         if (
             self.class_covariance > 0
             and hasattr(self, "stats_")
-            and getattr(self, "_class_scatter", None) is None
+            and not hasattr(self.stats_, "class_scatter_")
         ):
             raise ValueError(
                 "class_covariance > 0 needs the per-class scatter matrices, "
@@ -253,47 +251,36 @@ class GaussianReplay(BaseEstimator):
             The updated memory.
         """
         from ..discriminant_analysis import StreamingLDAClassifier
+        from ..discriminant_analysis._streaming_lda import _ClassScatterLDA
 
         self._validate_params()
         X, y = self._check_batch(X, y)
         self._check_class_covariance()
-        d = X.shape[1]
         if not hasattr(self, "stats_"):
-            stats = StreamingLDAClassifier().partial_fit(X, y)
-            scatter = None
-            if self.class_covariance > 0:
-                empty = stats.classes_[:0]
-                scatter, _ = _merged_class_scatter(
-                    X, y, stats.classes_, empty, None, None, np.zeros((0, d, d))
-                )
-            self.stats_ = stats
+            # the per-class scatter is kept from the first update on, even if
+            # class_covariance is later set to 0, so that it stays complete
+            tracked = self.class_covariance > 0
+            stats = _ClassScatterLDA() if tracked else StreamingLDAClassifier()
+            self.stats_ = stats.partial_fit(X, y)
             self._dtype = X.dtype  # float32 kept, else float64
-            self._class_scatter = scatter
             self._bank = None
             self._class_banks = {}
             return self
-        old_stats = dict(vars(self.stats_))  # partial_fit assigns new arrays
-        old_classes, old_counts = self.classes_, self.class_counts_
-        old_means, old_cov = self.means_, self.covariance_
-        try:
-            self.stats_.partial_fit(X, y)
-            scatter, class_drift = None, {}
-            if self._class_scatter is not None:  # kept once started, whatever a is
-                scatter, class_drift = _merged_class_scatter(
-                    X, y, self.classes_, old_classes, old_counts, old_means,
-                    self._class_scatter,
-                )
-        except BaseException:  # the memory stays exactly as it was
-            self.stats_.__dict__.clear()
-            self.stats_.__dict__.update(old_stats)
-            raise
-        self._class_scatter = scatter
+        # how far each drawn noise bank's covariance moves (see _NoiseBank)
+        old_cov = self.covariance_
+        batch_labels = [c for c in self._class_banks if np.any(y == c)]
+        old_class_cov = {c: self._class_cov(c) for c in batch_labels}
+        self.stats_.partial_fit(X, y)  # transactional: unchanged on error
         if self._bank is not None:
             self._bank.drift += linalg.norm(self.covariance_ - old_cov)
-        for label, drift in class_drift.items():
-            if label in self._class_banks:
-                self._class_banks[label].drift += drift
+        for label, cov in old_class_cov.items():
+            self._class_banks[label].drift += linalg.norm(self._class_cov(label) - cov)
         return self
+
+    def _class_cov(self, label):
+        """Covariance of one class (a ``d x d`` array)."""
+        j = np.searchsorted(self.classes_, label)
+        return self.stats_.class_scatter_[j] / max(self.class_counts_[j], 1.0)
 
     def sample(self, n, random_state=None, present=None):
         """Draw ``n`` pseudo-samples that make the mini-batch class-balanced.
@@ -361,8 +348,8 @@ class GaussianReplay(BaseEstimator):
         key = (self.shrinkage, max(1, self.n_noise // 16))
         bank = self._class_banks.get(label)
         if bank is None or bank.stale(key):
-            cov = self._class_scatter[j] / max(self.class_counts_[j], 1.0)
-            bank = self._class_banks[label] = _NoiseBank(cov, key, rs)
+            bank = _NoiseBank(self._class_cov(label), key, rs)
+            self._class_banks[label] = bank
         return bank.noise
 
 
@@ -389,45 +376,6 @@ class _NoiseBank:
 
     def stale(self, key):
         return key != self.key or self.drift > self.rtol * max(self.norm, 1e-300)
-
-
-def _merged_class_scatter(X, y, classes, old_classes, old_counts, old_means,
-                          old_scatter):
-    """Per-class scatter matrices after merging a batch (Chan et al.'s
-    pairwise update, one ``d x d`` product per class of the batch).
-
-    ``classes`` are the classes after the update (sorted), ``old_*`` the
-    state before it. Returns the scatter array (``old_scatter`` updated in
-    place when no class is new, once everything that can fail is done) and,
-    per label of the batch that existed before, the Frobenius norm of the
-    change of its covariance.
-    """
-    X = X.toarray() if sp.issparse(X) else X
-    labels, inverse = np.unique(y, return_inverse=True)
-    increments, drift = [], {}
-    for j, label in enumerate(labels):
-        rows = np.asarray(X[inverse == j], dtype=np.float64)
-        n_b = rows.shape[0]
-        batch_mean = rows.mean(axis=0)
-        centered = rows - batch_mean
-        inc = centered.T @ centered
-        i = np.searchsorted(old_classes, label)
-        if i < old_classes.size and old_classes[i] == label and old_counts[i] > 0:
-            n_a = old_counts[i]
-            delta = batch_mean - old_means[i]
-            inc += (n_a * n_b / (n_a + n_b)) * np.outer(delta, delta)
-            # new cov - old cov = inc / n - S (1 / n_a - 1 / n), n = n_a + n_b
-            S = old_scatter[i]
-            change = inc / (n_a + n_b) - S * (1.0 / n_a - 1.0 / (n_a + n_b))
-            drift[label] = float(linalg.norm(change))
-        increments.append(inc)
-    scatter = old_scatter
-    new_pos = np.flatnonzero(~np.isin(classes, old_classes))
-    if new_pos.size:
-        scatter = insert_rows(old_scatter, new_pos)
-    for label, inc in zip(labels, increments):
-        scatter[np.searchsorted(classes, label)] += inc
-    return scatter, drift
 
 
 def _shrunk_factor(cov, shrinkage):

@@ -713,11 +713,10 @@ class ClassBalancedReplay(_BaseReplay):
             want += np.minimum(rs.multinomial(left, q / q.sum()), spare)
         if not want.any():
             return _take(self.X_, []), self.y_[:0].copy()
-        # stored rows of each class, in classes_ order
-        order = np.argsort(np.searchsorted(self.classes_, self.y_), kind="stable")
+        # X_ holds the rows grouped by class, in the order of classes_
         start = np.concatenate([[0], np.cumsum(self.class_counts_)[:-1]])
         idx = np.concatenate([
-            order[start[j] + rs.choice(self.class_counts_[j], want[j], replace=False)]
+            start[j] + rs.choice(self.class_counts_[j], want[j], replace=False)
             for j in np.flatnonzero(want)
         ])
         return _take(self.X_, idx), self.y_[idx]

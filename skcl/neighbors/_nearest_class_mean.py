@@ -193,7 +193,12 @@ def _update_class_means(
         "means": means,
         "corr": corr,
         "delta": delta,
-        "n_new": new_positions.size,
+        # row of ``classes`` of each sample's label (-1: zero total weight)
+        "sample_rows": np.where(present, np.searchsorted(new_classes, y_unique), -1)[
+            y_inverse
+        ],
+        "rows": rows,  # rows of the labels of corr / delta
+        "new_positions": new_positions,
     }
 
 

@@ -195,7 +195,7 @@ def test_update_failing_after_the_statistics_leaves_the_memory_unchanged(
     # Regression (review): stats_ was committed before the per-class scatter.
     import pickle
 
-    import skcl.mitigation._generative as gen
+    import skcl.discriminant_analysis._streaming_lda as lda
 
     X, y = _two_shapes(rng, 600)
     memory = GaussianReplay(class_covariance=0.5).update(X[y < 2], y[y < 2], rng)
@@ -204,7 +204,7 @@ def test_update_failing_after_the_statistics_leaves_the_memory_unchanged(
     def fail(*args, **kwargs):
         raise MemoryError("no room for one more d x d matrix")
 
-    monkeypatch.setattr(gen, "insert_rows", fail)
+    monkeypatch.setattr(lda, "insert_rows", fail)
     with pytest.raises(MemoryError):
         memory.update(X[y == 2], y[y == 2], rng)
     assert pickle.dumps(memory) == before
